@@ -1,0 +1,124 @@
+// The recorder: the API an engine calls while it runs a graph. It writes the
+// events of the event format v1 into the event log.
+//
+// Threads: every method may be called from any thread at once. The calling
+// thread only builds the event and enqueues it; one background writer appends
+// queued events in batches (group commit). A full queue blocks the caller until
+// the writer catches up: events are never dropped. Flush() and the destructor
+// return once everything enqueued before them is durable.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "extrace/durability.h"
+#include "extrace/event.h"
+#include "extrace/status.h"
+#include "extrace/trace.h"
+
+namespace extrace {
+
+// Projects a run from the store file (the query layer provides it; see extrace.h).
+using TraceReader = std::function<Result<ExecutionTrace>(const std::string& db_path,
+                                                         const std::string& execution_id)>;
+
+struct RecorderOptions {
+  // Default: Durability::kFull.
+  Durability durability = Durability::kFull;
+  // Events the queue holds before callers block. Default: 65536.
+  size_t queue_capacity = 65536;
+  // Most events appended in one transaction. Default: 8192.
+  size_t max_batch = 8192;
+  // Used by Trace(); OpenRecorder() in extrace.h sets it. Default: none.
+  TraceReader trace_reader;
+};
+
+struct GraphNode {
+  std::string id;
+  std::string name;
+  std::string type;
+  std::string parent_id;  // empty: none (the root has none)
+  double weight = 1;
+};
+
+struct RunStart {
+  std::string execution_id;         // empty: the recorder makes a unique one
+  std::string root_node_id;
+  std::vector<GraphNode> nodes;     // declaration order; must include the root
+  std::string config_json = "{}";   // a JSON object
+  std::string parent_execution_id;  // set both to record a child run of a group node
+  std::string parent_node_id;
+};
+
+class Recorder {
+ public:
+  // Opens (or creates) the store and starts the writer thread.
+  static Result<std::unique_ptr<Recorder>> Open(const std::string& db_path,
+                                                const RecorderOptions& options = {});
+  virtual ~Recorder() = default;
+
+  // Checks the graph, then enqueues `started`. Returns the execution id.
+  [[nodiscard]] virtual Result<std::string> StartRun(const RunStart& run) = 0;
+  virtual void SetNodeState(const std::string& execution_id, const std::string& node_id,
+                            NodeState state, std::string_view error_message = {}) = 0;
+  // `progress` from 0 to 100 (clamped): the node's own progress.
+  virtual void ReportProgress(const std::string& execution_id, const std::string& node_id,
+                              double progress, std::string_view message = {}) = 0;
+  virtual void CompleteRun(const std::string& execution_id) = 0;
+  virtual void FailRun(const std::string& execution_id, std::string_view message) = 0;
+
+  // Blocks until every event enqueued before the call is durable. Returns the
+  // writer's error if it could not store them (it keeps retrying the store).
+  [[nodiscard]] virtual Status Flush() = 0;
+  // Flushes, then projects the run from the log (needs options.trace_reader).
+  [[nodiscard]] virtual Result<ExecutionTrace> Trace(const std::string& execution_id) = 0;
+  // Events made durable so far, and the first error the writer met (if any).
+  virtual size_t DurableCount() const = 0;
+  virtual Status LastError() const = 0;
+};
+
+// RAII node scope: `executing` on entry, `completed` on exit, `error` when the
+// scope unwinds by an exception (Run() records the exception's message).
+class NodeScope {
+ public:
+  NodeScope(Recorder& recorder, std::string execution_id, std::string node_id);
+  ~NodeScope();
+  NodeScope(const NodeScope&) = delete;
+  NodeScope& operator=(const NodeScope&) = delete;
+
+  void Progress(double progress, std::string_view message = {});
+  // Ends the node as failed now, with this message.
+  void Fail(std::string_view message);
+
+  // Runs `work` inside a scope; an exception that escapes is recorded with its
+  // message, then rethrown.
+  template <typename Work>
+  static void Run(Recorder& recorder, const std::string& execution_id, const std::string& node_id,
+                  Work&& work) {
+    NodeScope scope(recorder, execution_id, node_id);
+    try {
+      work(scope);
+    } catch (const std::exception& e) {
+      scope.Fail(e.what());
+      throw;
+    } catch (...) {
+      scope.Fail("unknown exception");
+      throw;
+    }
+  }
+
+ private:
+  Recorder& recorder_;
+  std::string execution_id_;
+  std::string node_id_;
+  int uncaught_at_entry_;
+  bool ended_ = false;
+};
+
+}  // namespace extrace

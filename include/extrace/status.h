@@ -1,0 +1,43 @@
+// The error type every extrace boundary returns: a code and a one-line message.
+// Exceptions never cross the storage boundary; callers get Result<T> instead.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <tl/expected.hpp>
+
+namespace extrace {
+
+// Each code maps to one documented exit code of the CLI (tools/exit_codes.h).
+enum class StatusCode {
+  kOk = 0,
+  kInvalidInput,   // a malformed event or argument
+  kConflict,       // a different event under a stored (executionId, seq)
+  kNotFound,       // unknown execution id, missing file
+  kBusy,           // the database stayed locked past every retry
+  kReadOnly,       // the database or its folder cannot be written
+  kDiskFull,       // SQLITE_FULL or ENOSPC
+  kCorrupt,        // not a database, or a damaged one
+  kSchemaTooNew,   // written by a newer extrace
+  kIoError,        // any other I/O failure
+  kInternal,       // a bug: an invariant did not hold
+};
+
+std::string_view StatusCodeName(StatusCode code);
+
+struct Error {
+  StatusCode code = StatusCode::kInternal;
+  std::string message;
+};
+
+template <typename T>
+using Result = tl::expected<T, Error>;
+using Status = tl::expected<void, Error>;
+
+inline tl::unexpected<Error> MakeError(StatusCode code, std::string message) {
+  return tl::unexpected<Error>(Error{code, std::move(message)});
+}
+
+}  // namespace extrace

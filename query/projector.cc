@@ -1,0 +1,459 @@
+// The projector: see projector.h. It replays the run's events in seq order
+// over a table of the declared nodes, then builds the hierarchy, deriving group
+// nodes that send no state-changes of their own from their children.
+#include "query/projector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "storage/event_json.h"
+#include "storage/json_text.h"
+
+namespace extrace {
+namespace {
+
+constexpr size_t kNone = static_cast<size_t>(-1);
+
+struct NodeRecord {
+  DeclaredNode decl;
+  std::vector<size_t> children;  // declared children, declaration order
+  bool has_own_state = false;
+  NodeState state = NodeState::kPending;
+  double last_progress = 0;
+  bool executed = false;
+  int64_t start_us = 0;
+  int64_t last_terminal_us = 0;
+  std::vector<TraceEvent> events;
+};
+
+// What a node looks like at a point of the replay: own state or derived from children.
+struct NodeView {
+  NodeState state = NodeState::kPending;
+  double progress = 0;
+  bool executed = false;
+  int64_t start_us = 0;
+  std::optional<int64_t> end_us;
+};
+
+class Projection {
+ public:
+  Projection(const std::string& execution_id, std::span<const Event> events,
+             std::vector<ExecutionTrace> child_runs)
+      : events_(events), child_runs_(std::move(child_runs)) {
+    trace_.execution_id = execution_id;
+  }
+
+  ExecutionTrace Run() {
+    DeclareGraph();
+    for (const Event& event : events_) Replay(event);
+    StitchChildRuns();
+    for (size_t index : top_level_) trace_.nodes.push_back(BuildNode(index, 1));
+    trace_.status = ComputeStatus();
+    trace_.overall_progress = OverallProgress();
+    return std::move(trace_);
+  }
+
+ private:
+  void Diagnose(std::string text) { trace_.diagnostics.push_back(std::move(text)); }
+
+  void DeclareGraph() {
+    for (const Event& event : events_) {
+      if (event.type != EventType::kStarted) continue;
+      started_seq_ = event.seq;
+      trace_.start_us = event.timestamp_us;
+      auto data = ParseDataObject(event.data_json);
+      if (const auto* config = data.if_contains("config"); config && config->is_object())
+        trace_.config_json = ToCanonicalJson(*config);
+      auto info = ReadStartedInfo(data);
+      if (!info) {
+        Diagnose(fmt::format("seq {}: the started event declares no usable graph: {}", event.seq,
+                             info.error().message));
+        return;
+      }
+      trace_.root_node_id = info->root_node_id;
+      trace_.parent_execution_id = info->parent_execution_id;
+      trace_.parent_node_id = info->parent_node_id;
+      for (auto& decl : info->nodes) {
+        index_.emplace(decl.id, nodes_.size());
+        NodeRecord record;
+        record.decl = std::move(decl);
+        nodes_.push_back(std::move(record));
+      }
+      // Child runs are stitched after the replay: snapshots during the replay
+      // show this run's own log only.
+      child_runs_of_.resize(nodes_.size());
+      break;
+    }
+    if (started_seq_ == 0) {
+      Diagnose("no started event: the run's graph is unknown");
+      if (!events_.empty()) trace_.start_us = events_.front().timestamp_us;
+      return;
+    }
+    root_ = index_.at(trace_.root_node_id);
+    trace_.root_node_name = nodes_[root_].decl.name;
+    trace_.root_node_type = nodes_[root_].decl.type;
+    std::vector<size_t> parentless;
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      const auto& parent = nodes_[i].decl.parent_id;
+      if (!parent.empty())
+        nodes_[index_.at(parent)].children.push_back(i);
+      else if (i != root_)
+        parentless.push_back(i);
+    }
+    // The root's children when it has any, else the root alone; nodes declared
+    // without a parent stand beside them.
+    if (nodes_[root_].children.empty()) {
+      top_level_.push_back(root_);
+    } else {
+      top_level_ = nodes_[root_].children;
+    }
+    top_level_.insert(top_level_.end(), parentless.begin(), parentless.end());
+    // allNodes: every node of the hierarchy, in declaration order.
+    for (size_t i = 0; i < nodes_.size(); ++i)
+      if (i != root_ || nodes_[root_].children.empty()) all_nodes_.push_back(i);
+    for (size_t i = 0; i < nodes_.size(); ++i)
+      if (nodes_[i].children.empty()) leaves_.push_back(i);
+  }
+
+  size_t FindNode(const Event& event) {
+    auto it = index_.find(event.node_id);
+    if (it != index_.end()) return it->second;
+    Diagnose(fmt::format("seq {}: {} for undeclared node \"{}\"", event.seq, EventTypeName(event.type),
+                         event.node_id));
+    return kNone;
+  }
+
+  void Replay(const Event& event) {
+    if (have_previous_ && event.timestamp_us < previous_us_)
+      Diagnose(fmt::format("seq {}: timestamp {} is earlier than the previous event's ({})", event.seq,
+                           FormatMillis(event.timestamp_us), FormatMillis(previous_us_)));
+    have_previous_ = true;
+    previous_us_ = event.timestamp_us;
+    if (end_seq_ != 0)
+      Diagnose(fmt::format("seq {}: {} event after the run ended (seq {})", event.seq,
+                           EventTypeName(event.type), end_seq_));
+    else if (started_seq_ != 0 && event.seq < started_seq_)
+      Diagnose(fmt::format("seq {}: {} event before the run's started event (seq {})", event.seq,
+                           EventTypeName(event.type), started_seq_));
+
+    boost::json::object data = ParseDataObject(event.data_json);
+    TraceEvent run_event{event.timestamp_us, event.type, {}};
+    switch (event.type) {
+      case EventType::kStarted:
+        if (event.seq != started_seq_)
+          Diagnose(fmt::format("seq {}: second started event (the first is seq {}): it restarts nothing",
+                               event.seq, started_seq_));
+        run_event.data_json = event.data_json.empty() ? "{}" : event.data_json;
+        break;
+      case EventType::kStateChange: {
+        size_t node = FindNode(event);
+        if (node != kNone) ApplyState(nodes_[node], event, data);
+        run_event.data_json = WithNodeId(event.node_id, data);
+        break;
+      }
+      case EventType::kProgress: {
+        size_t node = FindNode(event);
+        if (node != kNone) ApplyProgress(nodes_[node], event, data);
+        run_event.data_json = RunLevelProgress(event.node_id, data);
+        break;
+      }
+      case EventType::kCompleted:
+        if (end_seq_ == 0) End(event);
+        run_event.data_json = CompletedSummary(event, data);
+        break;
+      case EventType::kError:
+        if (end_seq_ == 0) End(event);
+        run_event.data_json = event.data_json.empty() ? "{}" : event.data_json;
+        break;
+    }
+    trace_.events.push_back(std::move(run_event));
+  }
+
+  void End(const Event& event) {
+    end_seq_ = event.seq;
+    end_type_ = event.type;
+    trace_.end_us = event.timestamp_us;
+    trace_.duration_us = event.timestamp_us - trace_.start_us;
+  }
+
+  static std::string NodeEventData(const Event& event) {
+    return event.data_json.empty() ? "{}" : event.data_json;
+  }
+
+  void ApplyState(NodeRecord& node, const Event& event, const boost::json::object& data) {
+    const auto* value = data.if_contains("state");
+    std::optional<NodeState> state;
+    if (value && value->is_string()) state = ParseNodeState(value->get_string());
+    if (!state) {
+      Diagnose(fmt::format("seq {}: state-change without a valid state", event.seq));
+      return;
+    }
+    node.has_own_state = true;
+    node.state = *state;
+    if (*state == NodeState::kExecuting && !node.executed) {
+      node.executed = true;
+      node.start_us = event.timestamp_us;
+    }
+    if (IsTerminal(*state)) node.last_terminal_us = event.timestamp_us;
+    node.events.push_back({event.timestamp_us, event.type, NodeEventData(event)});
+  }
+
+  void ApplyProgress(NodeRecord& node, const Event& event, const boost::json::object& data) {
+    if (const auto* value = data.if_contains("progress"); value && value->is_number())
+      node.last_progress = value->to_number<double>();
+    node.events.push_back({event.timestamp_us, event.type, NodeEventData(event)});
+  }
+
+  static std::string WithNodeId(const std::string& node_id, const boost::json::object& data) {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("nodeId");
+    w.String(node_id);
+    for (const auto& member : data) {
+      if (member.key() == "nodeId") continue;
+      w.Key(member.key());
+      w.Value(member.value());
+    }
+    w.EndObject();
+    return out;
+  }
+
+  std::string RunLevelProgress(const std::string& node_id, const boost::json::object& data) {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("nodeId");
+    w.String(node_id);
+    w.Key("progress");
+    w.Int(OverallProgress());
+    if (const auto* message = data.if_contains("message"); message && !message->is_null()) {
+      w.Key("message");
+      w.Value(*message);
+    }
+    w.Key("allNodes");
+    w.BeginArray();
+    for (size_t index : all_nodes_) {
+      NodeView view = View(index, 0);
+      w.BeginObject();
+      w.Key("id");
+      w.String(nodes_[index].decl.id);
+      w.Key("name");
+      w.String(nodes_[index].decl.name);
+      w.Key("state");
+      w.String(NodeStateName(view.state));
+      w.Key("progress");
+      w.Double(view.progress);
+      w.EndObject();
+    }
+    w.EndArray();
+    for (const auto& member : data) {
+      std::string_view key = member.key();
+      if (key == "nodeId" || key == "progress" || key == "message" || key == "allNodes") continue;
+      w.Key(key);
+      w.Value(member.value());
+    }
+    w.EndObject();
+    return out;
+  }
+
+  std::string CompletedSummary(const Event& event, const boost::json::object& data) {
+    int64_t completed = 0, errored = 0;
+    for (size_t index : all_nodes_) {
+      NodeState state = View(index, 0).state;
+      completed += state == NodeState::kCompleted;
+      errored += state == NodeState::kError;
+    }
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("totalDuration");
+    w.Millis(event.timestamp_us - trace_.start_us);
+    w.Key("nodesCompleted");
+    w.Int(completed);
+    w.Key("nodesErrored");
+    w.Int(errored);
+    for (const auto& member : data) {
+      std::string_view key = member.key();
+      if (key == "totalDuration" || key == "nodesCompleted" || key == "nodesErrored") continue;
+      w.Key(key);
+      w.Value(member.value());
+    }
+    w.EndObject();
+    return out;
+  }
+
+  // Weighted over the leaves; JavaScript's Math.round (halves up).
+  int OverallProgress() {
+    double weighted = 0, total = 0;
+    for (size_t index : leaves_) {
+      const NodeRecord& node = nodes_[index];
+      double w = node.decl.weight;
+      total += w;
+      switch (node.state) {
+        case NodeState::kCompleted:
+        case NodeState::kSkipped: weighted += w * 100; break;
+        case NodeState::kExecuting: weighted += w * node.last_progress; break;
+        case NodeState::kPending:
+        case NodeState::kError: break;
+      }
+    }
+    if (total <= 0) return 0;
+    return static_cast<int>(std::floor(weighted / total + 0.5));
+  }
+
+  // Folds children's views into a derived group view: start of the first child,
+  // end of the last once all are done, error if any child errored.
+  static NodeView Derive(const std::vector<NodeView>& children) {
+    NodeView view;
+    bool all_done = !children.empty(), any_error = false, all_skipped = true, any_moved = false;
+    int64_t end = 0;
+    for (const NodeView& child : children) {
+      if (child.executed && (!view.executed || child.start_us < view.start_us)) {
+        view.executed = true;
+        view.start_us = child.start_us;
+      }
+      bool done = IsTerminal(child.state);
+      all_done = all_done && done;
+      any_error = any_error || child.state == NodeState::kError;
+      all_skipped = all_skipped && child.state == NodeState::kSkipped;
+      any_moved = any_moved || child.state != NodeState::kPending;
+      if (done && child.end_us) end = std::max(end, *child.end_us);
+    }
+    if (any_error) {
+      view.state = NodeState::kError;
+    } else if (all_done) {
+      view.state = all_skipped ? NodeState::kSkipped : NodeState::kCompleted;
+    } else {
+      view.state = any_moved ? NodeState::kExecuting : NodeState::kPending;
+    }
+    if (all_done) view.end_us = end;
+    return view;
+  }
+
+  static NodeView ViewOfChildRun(const ExecutionTrace& run) {
+    NodeView view;
+    view.executed = true;
+    view.start_us = run.start_us;
+    view.end_us = run.end_us;
+    view.state = run.status == RunStatus::kCompleted ? NodeState::kCompleted
+                 : run.status == RunStatus::kError   ? NodeState::kError
+                                                     : NodeState::kExecuting;
+    view.progress = view.state == NodeState::kCompleted ? 100 : run.overall_progress;
+    return view;
+  }
+
+  NodeView View(size_t index, size_t depth) {
+    const NodeRecord& node = nodes_[index];
+    NodeView view;
+    const auto& runs = child_runs_of_[index];
+    bool derived = !node.has_own_state && (!node.children.empty() || !runs.empty()) &&
+                   depth < kMaxNodeDepth;
+    if (derived) {
+      std::vector<NodeView> children;
+      for (size_t child : node.children) children.push_back(View(child, depth + 1));
+      for (size_t run : runs) children.push_back(ViewOfChildRun(child_runs_[run]));
+      view = Derive(children);
+    } else {
+      view.state = node.state;
+      view.executed = node.executed;
+      view.start_us = node.start_us;
+      if (IsTerminal(node.state)) view.end_us = node.last_terminal_us;
+    }
+    view.progress = view.state == NodeState::kCompleted ? 100 : node.last_progress;
+    return view;
+  }
+
+  void StitchChildRuns() {
+    for (size_t i = 0; i < child_runs_.size(); ++i) {
+      const auto& run = child_runs_[i];
+      auto it = index_.find(run.parent_node_id);
+      if (it == index_.end()) {
+        Diagnose(fmt::format("child run \"{}\" names undeclared parent node \"{}\"", run.execution_id,
+                             run.parent_node_id));
+        continue;
+      }
+      child_runs_of_[it->second].push_back(i);
+    }
+  }
+
+  NodeTrace BuildNode(size_t index, size_t depth) {
+    NodeRecord& node = nodes_[index];
+    NodeView view = View(index, depth);
+    NodeTrace out;
+    out.node_id = node.decl.id;
+    out.node_name = node.decl.name;
+    out.node_type = node.decl.type;
+    out.state = view.state;
+    out.progress = view.progress;
+    out.start_us = view.executed ? view.start_us : 0;
+    out.end_us = view.end_us;
+    if (view.executed && view.end_us) out.duration_us = *view.end_us - view.start_us;
+    out.events = std::move(node.events);
+    const auto& runs = child_runs_of_[index];
+    out.has_child_traces = !node.children.empty() || !runs.empty();
+    if (!node.children.empty() && depth >= kMaxNodeDepth) {
+      Diagnose(fmt::format("node \"{}\": nesting deeper than {} levels is not shown", node.decl.id,
+                           kMaxNodeDepth));
+    } else {
+      for (size_t child : node.children) out.child_traces.push_back(BuildNode(child, depth + 1));
+    }
+    for (size_t run : runs) out.child_traces.push_back(ChildRunNode(std::move(child_runs_[run])));
+    if (view.state == NodeState::kError) any_node_error_ = true;
+    return out;
+  }
+
+  static NodeTrace ChildRunNode(ExecutionTrace run) {
+    NodeView view = ViewOfChildRun(run);
+    NodeTrace out;
+    out.node_id = run.root_node_id;
+    out.node_name = run.root_node_name;
+    out.node_type = run.root_node_type;
+    out.state = view.state;
+    out.progress = view.progress;
+    out.start_us = run.start_us;
+    out.end_us = run.end_us;
+    out.duration_us = run.duration_us;
+    out.events = std::move(run.events);
+    out.child_traces = std::move(run.nodes);
+    out.has_child_traces = true;
+    out.child_execution_id = run.execution_id;
+    return out;
+  }
+
+  RunStatus ComputeStatus() {
+    if (end_seq_ == 0) return RunStatus::kIncomplete;
+    if (end_type_ == EventType::kError || any_node_error_) return RunStatus::kError;
+    // The root stands outside `nodes` when it has children; its own state counts too.
+    if (root_ != kNone && nodes_[root_].has_own_state && nodes_[root_].state == NodeState::kError)
+      return RunStatus::kError;
+    return RunStatus::kCompleted;
+  }
+
+  std::span<const Event> events_;
+  std::vector<ExecutionTrace> child_runs_;
+  ExecutionTrace trace_;
+  std::vector<NodeRecord> nodes_;
+  std::unordered_map<std::string, size_t> index_;
+  std::vector<std::vector<size_t>> child_runs_of_;
+  std::vector<size_t> top_level_, all_nodes_, leaves_;
+  size_t root_ = kNone;
+  int64_t started_seq_ = 0, end_seq_ = 0;
+  EventType end_type_ = EventType::kCompleted;
+  bool have_previous_ = false;
+  int64_t previous_us_ = 0;
+  bool any_node_error_ = false;
+};
+
+}  // namespace
+
+ExecutionTrace ProjectRun(const std::string& execution_id, std::span<const Event> events,
+                          std::vector<ExecutionTrace> child_runs) {
+  return Projection(execution_id, events, std::move(child_runs)).Run();
+}
+
+}  // namespace extrace

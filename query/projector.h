@@ -1,0 +1,26 @@
+// The projector: rebuilds a run's ExecutionTrace from its stored events alone
+// (shared/event-format.md, section 2). A pure function over plain events, with
+// no SQL in it: the same events give the same trace, byte for byte once written.
+// Anomalies in the log become diagnostics on the trace; nothing is thrown or dropped.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "extrace/event.h"
+#include "extrace/trace.h"
+
+namespace extrace {
+
+// Nested groups deeper than this are cut there (and reported), so a hostile
+// graph cannot exhaust the stack.
+inline constexpr size_t kMaxNodeDepth = 2000;
+
+// `events` in seq order, all of one run. `child_runs` are the already projected
+// runs whose `started` names this run as parent; each is stitched into the
+// childTraces of the node it names.
+ExecutionTrace ProjectRun(const std::string& execution_id, std::span<const Event> events,
+                          std::vector<ExecutionTrace> child_runs = {});
+
+}  // namespace extrace

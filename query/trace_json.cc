@@ -1,0 +1,114 @@
+// ExecutionTrace -> JSON: see trace_json.h. Times are written by JsonWriter::Millis,
+// plain decimal milliseconds exact to the microsecond.
+#include "query/trace_json.h"
+
+#include "storage/json_text.h"
+
+namespace extrace {
+namespace {
+
+void WriteEvents(JsonWriter& w, const std::vector<TraceEvent>& events) {
+  w.BeginArray();
+  for (const TraceEvent& event : events) {
+    w.BeginObject();
+    w.Key("timestamp");
+    w.Millis(event.timestamp_us);
+    w.Key("type");
+    w.String(EventTypeName(event.type));
+    w.Key("data");
+    w.Raw(event.data_json.empty() ? std::string_view("{}") : std::string_view(event.data_json));
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteNode(JsonWriter& w, const NodeTrace& node) {
+  w.BeginObject();
+  w.Key("nodeId");
+  w.String(node.node_id);
+  w.Key("nodeName");
+  w.String(node.node_name);
+  w.Key("nodeType");
+  w.String(node.node_type);
+  w.Key("startTime");
+  w.Millis(node.start_us);
+  if (node.end_us) {
+    w.Key("endTime");
+    w.Millis(*node.end_us);
+  }
+  if (node.duration_us) {
+    w.Key("duration");
+    w.Millis(*node.duration_us);
+  }
+  w.Key("state");
+  w.String(NodeStateName(node.state));
+  w.Key("progress");
+  w.Double(node.progress);
+  w.Key("events");
+  WriteEvents(w, node.events);
+  if (node.has_child_traces) {
+    w.Key("childTraces");
+    w.BeginArray();
+    for (const NodeTrace& child : node.child_traces) WriteNode(w, child);
+    w.EndArray();
+  }
+  if (!node.child_execution_id.empty()) {
+    w.Key("executionId");
+    w.String(node.child_execution_id);
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+void AppendTraceJson(std::string& out, const ExecutionTrace& trace) {
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("executionId");
+  w.String(trace.execution_id);
+  w.Key("rootNodeId");
+  w.String(trace.root_node_id);
+  w.Key("status");
+  w.String(RunStatusName(trace.status));
+  w.Key("startTime");
+  w.Millis(trace.start_us);
+  if (trace.end_us) {
+    w.Key("endTime");
+    w.Millis(*trace.end_us);
+  }
+  if (trace.duration_us) {
+    w.Key("duration");
+    w.Millis(*trace.duration_us);
+  }
+  w.Key("progress");
+  w.Int(trace.overall_progress);
+  if (!trace.parent_execution_id.empty()) {
+    w.Key("parentExecutionId");
+    w.String(trace.parent_execution_id);
+    w.Key("parentNodeId");
+    w.String(trace.parent_node_id);
+  }
+  w.Key("config");
+  w.Raw(trace.config_json);
+  w.Key("events");
+  WriteEvents(w, trace.events);
+  w.Key("nodes");
+  w.BeginArray();
+  for (const NodeTrace& node : trace.nodes) WriteNode(w, node);
+  w.EndArray();
+  if (!trace.diagnostics.empty()) {
+    w.Key("diagnostics");
+    w.BeginArray();
+    for (const std::string& text : trace.diagnostics) w.String(text);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+std::string TraceToJson(const ExecutionTrace& trace) {
+  std::string out;
+  AppendTraceJson(out, trace);
+  return out;
+}
+
+}  // namespace extrace

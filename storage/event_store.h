@@ -1,0 +1,88 @@
+// EventStore: the append-only event log of runs, keyed by (executionId, seq),
+// plus the per-run summaries kept current at append time. The only code that
+// knows SQLite; callers see Events, RunSummaries and Status values.
+//
+// Threads: one EventStore is one SQLite connection; use it from one thread at a
+// time. Several stores (threads or processes) may share one file: appends take
+// the write lock with BEGIN IMMEDIATE and retry with back-off while it is busy.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "extrace/durability.h"
+#include "extrace/event.h"
+#include "extrace/status.h"
+#include "extrace/trace.h"
+
+namespace extrace {
+
+struct StoreOptions {
+  // Default: kFull.
+  Durability durability = Durability::kFull;
+  // Open without writing: no file is created, no schema is migrated.
+  // Default: false.
+  bool read_only = false;
+  // How long one SQLite call waits for a lock before it reports busy.
+  // Default: 2000 ms.
+  int busy_timeout_ms = 2000;
+  // How long an append keeps retrying a busy database, with back-off, before it
+  // gives up with kBusy. Default: 60000 ms.
+  int busy_retry_budget_ms = 60000;
+};
+
+struct RunSummary {
+  std::string execution_id;
+  std::string root_node_id;         // empty until the run's `started` is stored
+  std::string parent_execution_id;  // empty: not a child run
+  std::string parent_node_id;
+  std::optional<int64_t> start_us;
+  std::optional<int64_t> end_us;
+  std::optional<EventType> end_type;
+  int64_t event_count = 0;
+  int64_t max_seq = 0;
+  std::optional<int64_t> last_us;
+  int64_t error_nodes = 0;
+  RunStatus status = RunStatus::kIncomplete;
+};
+
+struct AppendResult {
+  int64_t stored = 0;      // new events written
+  int64_t duplicates = 0;  // identical events already stored: no-ops
+  // On failure: why, and the index of the event at fault. Every event before it
+  // is committed; it and those after it are not.
+  Status status;
+  size_t failed_index = 0;
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  static Result<std::unique_ptr<EventStore>> Open(const std::string& path,
+                                                  const StoreOptions& options = {});
+
+  // Appends in one transaction (group commit). Events with seq 0 get the next
+  // number of their run, written back into `events`.
+  [[nodiscard]] virtual AppendResult Append(std::span<Event> events) = 0;
+
+  [[nodiscard]] virtual Result<std::optional<RunSummary>> GetRun(const std::string& execution_id) = 0;
+  // Newest first (by start time, else last event time).
+  [[nodiscard]] virtual Result<std::vector<RunSummary>> ListRuns() = 0;
+  // Runs whose `started` names this run as parent, oldest first.
+  [[nodiscard]] virtual Result<std::vector<std::string>> ChildRuns(const std::string& execution_id) = 0;
+  // Every event of the run in seq order, without copying the whole run first.
+  [[nodiscard]] virtual Status ForEachEvent(const std::string& execution_id,
+                                            const std::function<void(Event&&)>& visit) = 0;
+  [[nodiscard]] Result<std::vector<Event>> ReadEvents(const std::string& execution_id);
+
+  [[nodiscard]] virtual Result<std::string> IntegrityCheck() = 0;
+  virtual const std::string& path() const = 0;
+};
+
+}  // namespace extrace

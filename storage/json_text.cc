@@ -1,0 +1,173 @@
+// Canonical JSON text: see json_text.h.
+#include "storage/json_text.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace extrace {
+
+void AppendMillis(std::string& out, int64_t micros) {
+  // Work in unsigned magnitude so INT64_MIN cannot overflow.
+  uint64_t magnitude = micros < 0 ? uint64_t{0} - static_cast<uint64_t>(micros)
+                                  : static_cast<uint64_t>(micros);
+  if (micros < 0) out.push_back('-');
+  out += fmt::format("{}", magnitude / 1000);
+  unsigned frac = static_cast<unsigned>(magnitude % 1000);
+  if (frac == 0) return;
+  char digits[4] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                    static_cast<char>('0' + frac % 10), 0};
+  int len = 3;
+  while (digits[len - 1] == '0') --len;
+  out.push_back('.');
+  out.append(digits, static_cast<size_t>(len));
+}
+
+std::string FormatMillis(int64_t micros) {
+  std::string out;
+  AppendMillis(out, micros);
+  return out;
+}
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 15]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void AppendJsonDouble(std::string& out, double value) {
+  // fmt's default is the shortest text that reads back to the same double:
+  // 80.0 -> "80", 16.5 -> "16.5". JSON has no NaN or infinity; write null.
+  if (value != value || value - value != 0) {
+    out += "null";
+    return;
+  }
+  out += fmt::format("{}", value);
+}
+
+void AppendJsonValue(std::string& out, const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::null: out += "null"; break;
+    case boost::json::kind::bool_: out += value.get_bool() ? "true" : "false"; break;
+    case boost::json::kind::int64: out += fmt::format("{}", value.get_int64()); break;
+    case boost::json::kind::uint64: out += fmt::format("{}", value.get_uint64()); break;
+    case boost::json::kind::double_: AppendJsonDouble(out, value.get_double()); break;
+    case boost::json::kind::string: AppendJsonString(out, value.get_string()); break;
+    case boost::json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : value.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendJsonValue(out, item);
+      }
+      out.push_back(']');
+      break;
+    }
+    case boost::json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& member : value.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendJsonString(out, member.key());
+        out.push_back(':');
+        AppendJsonValue(out, member.value());
+      }
+      out.push_back('}');
+      break;
+    }
+  }
+}
+
+std::string ToCanonicalJson(const boost::json::value& value) {
+  std::string out;
+  AppendJsonValue(out, value);
+  return out;
+}
+
+void JsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!has_items_.empty()) {
+    if (has_items_.back()) out_.push_back(',');
+    has_items_.back() = true;
+  }
+}
+
+void JsonWriter::Open(char bracket) {
+  BeforeValue();
+  out_.push_back(bracket);
+  has_items_.push_back(false);
+}
+
+void JsonWriter::Close(char bracket) {
+  has_items_.pop_back();
+  out_.push_back(bracket);
+}
+
+void JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  AppendJsonString(out_, key);
+  out_.push_back(':');
+  after_key_ = true;
+}
+
+void JsonWriter::String(std::string_view text) {
+  BeforeValue();
+  AppendJsonString(out_, text);
+}
+
+void JsonWriter::Int(int64_t value) {
+  BeforeValue();
+  out_ += fmt::format("{}", value);
+}
+
+void JsonWriter::Double(double value) {
+  BeforeValue();
+  AppendJsonDouble(out_, value);
+}
+
+void JsonWriter::Bool(bool value) {
+  BeforeValue();
+  out_ += value ? "true" : "false";
+}
+
+void JsonWriter::Millis(int64_t micros) {
+  BeforeValue();
+  AppendMillis(out_, micros);
+}
+
+void JsonWriter::Raw(std::string_view json) {
+  BeforeValue();
+  out_ += json;
+}
+
+void JsonWriter::Value(const boost::json::value& value) {
+  BeforeValue();
+  AppendJsonValue(out_, value);
+}
+
+}  // namespace extrace

@@ -1,0 +1,66 @@
+// Schema migrations: see migrations.h. The SQL is schema/*.sql, compiled in.
+#include "storage/migrations.h"
+
+#include <fmt/format.h>
+
+#include "storage/schema_sql.h"
+#include "storage/sqlite_errors.h"
+
+namespace extrace {
+namespace {
+
+int UserVersion(SQLite::Database& db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+}  // namespace
+
+Status MigrateSchema(SQLite::Database& db, const std::string& path, bool read_only) {
+  try {
+    int version = UserVersion(db);
+    if (version > kSchemaVersion)
+      return MakeError(StatusCode::kSchemaTooNew,
+                       fmt::format("{}: schema version {} is newer than this extrace knows ({}): "
+                                   "use a newer extrace",
+                                   path, version, kSchemaVersion));
+    if (version == 0) {
+      int tables = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
+      if (tables > 0)
+        return MakeError(StatusCode::kCorrupt,
+                         fmt::format("{}: not an extrace database (it has tables but no extrace schema)",
+                                     path));
+    }
+    if (version == kSchemaVersion) return {};
+    if (read_only)
+      return MakeError(version == 0 ? StatusCode::kNotFound : StatusCode::kReadOnly,
+                       version == 0 ? fmt::format("{}: empty database: nothing recorded yet", path)
+                                    : fmt::format("{}: schema version {} needs an upgrade to {}, "
+                                                  "which needs write access",
+                                                  path, version, kSchemaVersion));
+    while (version < kSchemaVersion) {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        // Another process may have migrated while we waited for the lock.
+        int now = UserVersion(db);
+        if (now == version) {
+          db.exec(std::string(kMigrations[version]));
+          db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
+        }
+        db.exec("COMMIT");
+      } catch (...) {
+        try {
+          db.exec("ROLLBACK");
+        } catch (const SQLite::Exception&) {
+          // Nothing to undo: the failed statement already ended the transaction.
+        }
+        throw;
+      }
+      version = UserVersion(db);
+    }
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return tl::unexpected(ErrorFromSqlite(e, fmt::format("{}: opening the schema", path)));
+  }
+}
+
+}  // namespace extrace

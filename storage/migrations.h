@@ -1,0 +1,16 @@
+// Brings a database to the schema this binary knows, by PRAGMA user_version.
+#pragma once
+
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+
+#include "extrace/status.h"
+
+namespace extrace {
+
+// Read-write: applies every missing migration, each in its own transaction.
+// Read-only: only checks. Either way a newer schema is refused (kSchemaTooNew).
+[[nodiscard]] Status MigrateSchema(SQLite::Database& db, const std::string& path, bool read_only);
+
+}  // namespace extrace

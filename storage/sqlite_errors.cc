@@ -1,0 +1,36 @@
+// SQLite result codes -> StatusCode: see sqlite_errors.h.
+#include "storage/sqlite_errors.h"
+
+#include <cerrno>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+namespace extrace {
+
+StatusCode CodeForSqlite(int result_code, int system_errno) {
+  if (system_errno == ENOSPC || system_errno == EDQUOT) return StatusCode::kDiskFull;
+  switch (result_code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return StatusCode::kBusy;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH: return StatusCode::kReadOnly;
+    case SQLITE_FULL: return StatusCode::kDiskFull;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return StatusCode::kCorrupt;
+    case SQLITE_CANTOPEN: return system_errno == EACCES ? StatusCode::kReadOnly : StatusCode::kNotFound;
+    case SQLITE_IOERR: return StatusCode::kIoError;
+    default: return StatusCode::kInternal;
+  }
+}
+
+Error ErrorFromSqlite(const SQLite::Exception& e, std::string_view what, int system_errno) {
+  int code = e.getExtendedErrorCode() != -1 ? e.getExtendedErrorCode() : e.getErrorCode();
+  StatusCode status = CodeForSqlite(code, system_errno);
+  std::string detail = e.what();
+  if (status == StatusCode::kCorrupt) detail += " (the file is not an extrace database, or is damaged)";
+  return Error{status, fmt::format("{}: {}", what, detail)};
+}
+
+}  // namespace extrace

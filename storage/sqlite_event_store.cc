@@ -1,0 +1,494 @@
+// The SQLite event log: EventStore implemented on one SQLiteCpp connection.
+// Appends run in BEGIN IMMEDIATE transactions (one per batch: group commit),
+// retried with back-off while another writer holds the lock. Summaries
+// (executions, run_nodes) are updated in the same transaction as the events.
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <chrono>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
+
+#include "storage/event_json.h"
+#include "storage/event_store.h"
+#include "storage/log_format.h"
+#include "storage/migrations.h"
+#include "storage/sqlite_errors.h"
+
+namespace extrace {
+namespace {
+
+// A COMMIT that reports an I/O error may still have landed; the batch is retried
+// this many times (the (execution, seq) key makes the retry safe).
+constexpr int kUnknownOutcomeRetries = 3;
+
+struct EventKeyOutcome {
+  enum Kind { kStored, kDuplicate, kConflict } kind;
+  std::string message;
+};
+
+RunStatus StatusOf(const RunSummary& run, bool error_child) {
+  if (!run.end_type) return RunStatus::kIncomplete;
+  if (*run.end_type == EventType::kError || run.error_nodes > 0 || error_child) return RunStatus::kError;
+  return RunStatus::kCompleted;
+}
+
+class SqliteEventStore final : public EventStore {
+ public:
+  SqliteEventStore(std::string path, const StoreOptions& options, int flags)
+      : path_(std::move(path)), options_(options), db_(path_, flags, options.busy_timeout_ms) {}
+
+  Status Init() {
+    try {
+      if (!options_.read_only) {
+        // WAL lets readers work while one writer appends.
+        db_.exec("PRAGMA journal_mode=WAL");
+        db_.exec(options_.durability == Durability::kFull ? "PRAGMA synchronous=FULL"
+                                                          : "PRAGMA synchronous=NORMAL");
+      }
+      auto migrated = MigrateSchema(db_, path_, options_.read_only);
+      if (!migrated) return migrated;
+      if (!options_.read_only && sqlite3_db_readonly(db_.getHandle(), "main") == 1)
+        return MakeError(StatusCode::kReadOnly, fmt::format("{}: the database file is read-only", path_));
+      return {};
+    } catch (const SQLite::Exception& e) {
+      return tl::unexpected(ErrorFromSqlite(e, path_, sqlite3_system_errno(db_.getHandle())));
+    }
+  }
+
+  AppendResult Append(std::span<Event> events) override;
+  Result<std::optional<RunSummary>> GetRun(const std::string& execution_id) override;
+  Result<std::vector<RunSummary>> ListRuns() override;
+  Result<std::vector<std::string>> ChildRuns(const std::string& execution_id) override;
+  Status ForEachEvent(const std::string& execution_id,
+                      const std::function<void(Event&&)>& visit) override;
+  Result<std::string> IntegrityCheck() override;
+  const std::string& path() const override { return path_; }
+
+ private:
+  // Per-run state while a transaction is open.
+  struct RunInTxn {
+    int64_t id = 0;
+    int64_t max_seq = 0;
+  };
+
+  AppendResult TryAppend(std::span<Event> events, std::vector<size_t>& assigned);
+  EventKeyOutcome AppendOne(Event& event, RunInTxn& run);
+  RunInTxn& TouchRun(const std::string& execution_id);
+  int64_t InternString(const std::string& value);
+  void ApplyStarted(const Event& event, const RunInTxn& run);
+  void ApplyStateChange(const Event& event, const RunInTxn& run);
+  void DeclareNode(int64_t run, int64_t node);
+  void UpdateNodeState(int64_t run, int64_t node, int64_t seq, std::optional<int64_t> state,
+                       bool declare);
+  std::string DescribeStored(const std::string& execution_id, int64_t seq);
+  Error Describe(const SQLite::Exception& e, std::string_view what) {
+    return ErrorFromSqlite(e, fmt::format("{}: {}", path_, what), sqlite3_system_errno(db_.getHandle()));
+  }
+  SQLite::Statement& Prepare(std::unique_ptr<SQLite::Statement>& slot, const char* sql) {
+    if (!slot) slot = std::make_unique<SQLite::Statement>(db_, sql);
+    slot->reset();
+    slot->clearBindings();
+    return *slot;
+  }
+  void ForgetTxnCaches() {
+    runs_in_txn_.clear();
+    strings_.clear();
+  }
+
+  std::string path_;
+  StoreOptions options_;
+  SQLite::Database db_;
+  // Interned string ids. A failed transaction clears the cache: an id it handed
+  // out was rolled back and another process may reuse it.
+  std::unordered_map<std::string, int64_t> strings_;
+  std::unordered_map<std::string, RunInTxn> runs_in_txn_;
+  std::unique_ptr<SQLite::Statement> find_exec_, insert_exec_, find_string_, insert_string_,
+      insert_event_, find_event_, bump_run_, set_started_, set_ended_, find_node_, upsert_node_,
+      add_error_node_;
+};
+
+int64_t SqliteEventStore::InternString(const std::string& value) {
+  if (auto it = strings_.find(value); it != strings_.end()) return it->second;
+  auto& find = Prepare(find_string_, "SELECT id FROM strings WHERE value = ?");
+  find.bind(1, value);
+  int64_t id;
+  if (find.executeStep()) {
+    id = find.getColumn(0).getInt64();
+  } else {
+    auto& insert = Prepare(insert_string_, "INSERT INTO strings(value) VALUES (?)");
+    insert.bind(1, value);
+    insert.exec();
+    id = db_.getLastInsertRowid();
+  }
+  strings_.emplace(value, id);
+  return id;
+}
+
+SqliteEventStore::RunInTxn& SqliteEventStore::TouchRun(const std::string& execution_id) {
+  if (auto it = runs_in_txn_.find(execution_id); it != runs_in_txn_.end()) return it->second;
+  RunInTxn run;
+  auto& find = Prepare(find_exec_, "SELECT id, max_seq FROM executions WHERE execution_id = ?");
+  find.bind(1, execution_id);
+  if (find.executeStep()) {
+    run.id = find.getColumn(0).getInt64();
+    run.max_seq = find.getColumn(1).getInt64();
+  } else {
+    auto& insert = Prepare(insert_exec_, "INSERT INTO executions(execution_id) VALUES (?)");
+    insert.bind(1, execution_id);
+    insert.exec();
+    run.id = db_.getLastInsertRowid();
+  }
+  return runs_in_txn_.emplace(execution_id, run).first->second;
+}
+
+void SqliteEventStore::UpdateNodeState(int64_t run, int64_t node, int64_t seq,
+                                       std::optional<int64_t> state, bool declare) {
+  // Keeps executions.error_nodes = declared nodes whose last own state is error.
+  auto& find = Prepare(find_node_, "SELECT state, state_seq FROM run_nodes WHERE execution = ? AND node = ?");
+  find.bind(1, run);
+  find.bind(2, node);
+  bool exists = find.executeStep();
+  std::optional<int64_t> old_state, old_seq;
+  if (exists) {
+    if (!find.getColumn(0).isNull()) old_state = find.getColumn(0).getInt64();
+    if (!find.getColumn(1).isNull()) old_seq = find.getColumn(1).getInt64();
+  }
+  // run_nodes holds declared nodes only: a state-change for an undeclared node
+  // counts for nothing in the summaries (the projection reports it).
+  if (!exists && !declare) return;
+  std::optional<int64_t> new_state = old_state;
+  int64_t new_seq = old_seq.value_or(0);
+  if (state && (!old_seq || seq > *old_seq)) {
+    new_state = state;
+    new_seq = seq;
+  }
+  auto& upsert = Prepare(upsert_node_,
+                         "INSERT INTO run_nodes(execution, node, state, state_seq) VALUES (?, ?, ?, ?) "
+                         "ON CONFLICT(execution, node) DO UPDATE SET state = excluded.state, "
+                         "state_seq = excluded.state_seq");
+  upsert.bind(1, run);
+  upsert.bind(2, node);
+  if (new_state) {
+    upsert.bind(3, *new_state);
+    upsert.bind(4, new_seq);
+  } else {
+    upsert.bind(3);
+    upsert.bind(4);
+  }
+  upsert.exec();
+  const int64_t kError = log_format::Code(NodeState::kError);
+  int delta = int(new_state == kError) - int(exists && old_state == kError);
+  if (delta != 0) {
+    auto& add = Prepare(add_error_node_, "UPDATE executions SET error_nodes = error_nodes + ? WHERE id = ?");
+    add.bind(1, delta);
+    add.bind(2, run);
+    add.exec();
+  }
+}
+
+void SqliteEventStore::ApplyStarted(const Event& event, const RunInTxn& run) {
+  auto data = ParseDataObject(event.data_json);
+  auto info = ReadStartedInfo(data);
+  if (!info) return;  // validated before append; an invalid graph declares nothing
+  auto& set = Prepare(set_started_,
+                      "UPDATE executions SET root_node_id = ?, parent_execution_id = ?, "
+                      "parent_node_id = ?, start_seq = ?, start_us = ? "
+                      "WHERE id = ? AND (start_seq IS NULL OR start_seq > ?)");
+  set.bind(1, info->root_node_id);
+  if (info->parent_execution_id.empty()) {
+    set.bind(2);
+    set.bind(3);
+  } else {
+    set.bind(2, info->parent_execution_id);
+    set.bind(3, info->parent_node_id);
+  }
+  set.bind(4, event.seq);
+  set.bind(5, event.timestamp_us);
+  set.bind(6, run.id);
+  set.bind(7, event.seq);
+  if (set.exec() == 0) return;  // not the run's first `started`: it declares nothing
+  for (const auto& node : info->nodes) UpdateNodeState(run.id, InternString(node.id), 0, std::nullopt, true);
+}
+
+void SqliteEventStore::ApplyStateChange(const Event& event, const RunInTxn& run) {
+  auto data = ParseDataObject(event.data_json);
+  const auto* state_value = data.if_contains("state");
+  if (state_value == nullptr || !state_value->is_string()) return;
+  auto state = ParseNodeState(state_value->get_string());
+  if (!state) return;
+  UpdateNodeState(run.id, InternString(event.node_id), event.seq, log_format::Code(*state), false);
+}
+
+std::string SqliteEventStore::DescribeStored(const std::string& execution_id, int64_t seq) {
+  return fmt::format("executionId \"{}\" seq {}", execution_id, seq);
+}
+
+EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
+  int64_t node_id = event.node_id.empty() ? 0 : InternString(event.node_id);
+  auto& insert = Prepare(insert_event_,
+                         "INSERT INTO events(execution, seq, ts_us, type, node, data) "
+                         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(execution, seq) DO NOTHING");
+  insert.bind(1, run.id);
+  insert.bind(2, event.seq);
+  insert.bind(3, event.timestamp_us);
+  insert.bind(4, log_format::Code(event.type));
+  if (node_id) insert.bind(5, node_id); else insert.bind(5);
+  if (!event.data_json.empty()) insert.bindNoCopy(6, event.data_json); else insert.bind(6);
+  if (insert.exec() == 0) {
+    auto& find = Prepare(find_event_,
+                         "SELECT e.ts_us, e.type, s.value, e.data FROM events e "
+                         "LEFT JOIN strings s ON s.id = e.node WHERE e.execution = ? AND e.seq = ?");
+    find.bind(1, run.id);
+    find.bind(2, event.seq);
+    if (!find.executeStep()) throw SQLite::Exception("event vanished during its own transaction", SQLITE_INTERNAL);
+    Event stored;
+    stored.execution_id = event.execution_id;
+    stored.seq = event.seq;
+    stored.timestamp_us = find.getColumn(0).getInt64();
+    stored.type = static_cast<EventType>(find.getColumn(1).getInt64());
+    if (!find.getColumn(2).isNull()) stored.node_id = find.getColumn(2).getString();
+    if (!find.getColumn(3).isNull()) stored.data_json = find.getColumn(3).getString();
+    if (stored == event) return {EventKeyOutcome::kDuplicate, {}};
+    auto brief = [](const Event& e) {
+      return fmt::format("{{type {}, timestamp {}, nodeId \"{}\", data {}}}", EventTypeName(e.type),
+                         e.timestamp_us / 1000.0, e.node_id, e.data_json.empty() ? "{}" : e.data_json);
+    };
+    return {EventKeyOutcome::kConflict,
+            fmt::format("seq: conflict: {} is stored as {}, the new event is {}",
+                        DescribeStored(event.execution_id, event.seq), brief(stored), brief(event))};
+  }
+  auto& bump = Prepare(bump_run_,
+                       "UPDATE executions SET event_count = event_count + 1, "
+                       "last_us = CASE WHEN ?1 > max_seq THEN ?2 ELSE last_us END, "
+                       "max_seq = max(max_seq, ?1) WHERE id = ?3");
+  bump.bind(1, event.seq);
+  bump.bind(2, event.timestamp_us);
+  bump.bind(3, run.id);
+  bump.exec();
+  run.max_seq = std::max(run.max_seq, event.seq);
+  switch (event.type) {
+    case EventType::kStarted: ApplyStarted(event, run); break;
+    case EventType::kStateChange: ApplyStateChange(event, run); break;
+    case EventType::kCompleted:
+    case EventType::kError: {
+      auto& set = Prepare(set_ended_,
+                          "UPDATE executions SET end_seq = ?1, end_us = ?2, end_type = ?3 "
+                          "WHERE id = ?4 AND (end_seq IS NULL OR end_seq > ?1)");
+      set.bind(1, event.seq);
+      set.bind(2, event.timestamp_us);
+      set.bind(3, log_format::Code(event.type));
+      set.bind(4, run.id);
+      set.exec();
+      break;
+    }
+    case EventType::kProgress: break;
+  }
+  return {EventKeyOutcome::kStored, {}};
+}
+
+AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<size_t>& assigned) {
+  AppendResult result;
+  db_.exec("BEGIN IMMEDIATE");
+  try {
+    for (size_t i = 0; i < events.size(); ++i) {
+      Event& event = events[i];
+      RunInTxn& run = TouchRun(event.execution_id);
+      if (event.seq == 0) {
+        event.seq = run.max_seq + 1;
+        assigned.push_back(i);
+      }
+      auto outcome = AppendOne(event, run);
+      if (outcome.kind == EventKeyOutcome::kConflict) {
+        result.status = MakeError(StatusCode::kConflict, std::move(outcome.message));
+        result.failed_index = i;
+        break;
+      }
+      (outcome.kind == EventKeyOutcome::kStored ? result.stored : result.duplicates) += 1;
+    }
+  } catch (...) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (const SQLite::Exception&) {
+      // The failure may already have ended the transaction.
+    }
+    throw;
+  }
+  db_.exec("COMMIT");
+  runs_in_txn_.clear();
+  return result;
+}
+
+AppendResult SqliteEventStore::Append(std::span<Event> events) {
+  if (options_.read_only)
+    return {0, 0, MakeError(StatusCode::kReadOnly, fmt::format("{}: opened read-only", path_)), 0};
+  if (events.empty()) return {};
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(options_.busy_retry_budget_ms);
+  std::minstd_rand jitter(static_cast<unsigned>(Clock::now().time_since_epoch().count()));
+  auto backoff = std::chrono::milliseconds(1);
+  int unknown_outcomes = 0;
+  while (true) {
+    std::vector<size_t> assigned;
+    try {
+      return TryAppend(events, assigned);
+    } catch (const SQLite::Exception& e) {
+      ForgetTxnCaches();
+      Error error = Describe(e, "appending events");
+      bool in_txn = sqlite3_get_autocommit(db_.getHandle()) == 0;
+      if (in_txn) {
+        try {
+          db_.exec("ROLLBACK");
+        } catch (const SQLite::Exception&) {
+          // Best effort: the connection is reset below by the retry's BEGIN.
+        }
+      }
+      if (error.code == StatusCode::kBusy && Clock::now() < deadline) {
+        // Nothing of this attempt landed: give the seqs back.
+        for (size_t i : assigned) events[i].seq = 0;
+        auto sleep = backoff + std::chrono::milliseconds(jitter() % (backoff.count() + 1));
+        std::this_thread::sleep_for(sleep);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(100));
+        continue;
+      }
+      if (error.code == StatusCode::kIoError && ++unknown_outcomes <= kUnknownOutcomeRetries) {
+        // A failed COMMIT may have landed: keep the assigned seqs so the retry
+        // finds them as duplicates instead of storing them twice.
+        continue;
+      }
+      for (size_t i : assigned) events[i].seq = 0;
+      return {0, 0, tl::unexpected(std::move(error)), 0};
+    }
+  }
+}
+
+RunSummary ReadSummary(SQLite::Statement& row) {
+  RunSummary run;
+  run.execution_id = row.getColumn(0).getString();
+  if (!row.getColumn(1).isNull()) run.root_node_id = row.getColumn(1).getString();
+  if (!row.getColumn(2).isNull()) run.parent_execution_id = row.getColumn(2).getString();
+  if (!row.getColumn(3).isNull()) run.parent_node_id = row.getColumn(3).getString();
+  if (!row.getColumn(4).isNull()) run.start_us = row.getColumn(4).getInt64();
+  if (!row.getColumn(5).isNull()) run.end_us = row.getColumn(5).getInt64();
+  if (!row.getColumn(6).isNull()) run.end_type = static_cast<EventType>(row.getColumn(6).getInt64());
+  run.event_count = row.getColumn(7).getInt64();
+  run.max_seq = row.getColumn(8).getInt64();
+  if (!row.getColumn(9).isNull()) run.last_us = row.getColumn(9).getInt64();
+  run.error_nodes = row.getColumn(10).getInt64();
+  // A child run that failed makes its parent's group node fail when that node
+  // sends no state of its own (the projection derives the node from its children).
+  bool error_child = row.getColumn(11).getInt64() != 0;
+  run.status = StatusOf(run, error_child);
+  return run;
+}
+
+constexpr const char* kSummaryColumns =
+    "SELECT e.execution_id, e.root_node_id, e.parent_execution_id, e.parent_node_id, e.start_us, "
+    "e.end_us, e.end_type, e.event_count, e.max_seq, e.last_us, e.error_nodes, "
+    "EXISTS (SELECT 1 FROM executions c "
+    "  LEFT JOIN strings s ON s.value = c.parent_node_id "
+    "  LEFT JOIN run_nodes n ON n.execution = e.id AND n.node = s.id "
+    "  WHERE c.parent_execution_id = e.execution_id AND n.state IS NULL "
+    "    AND (c.end_type = 5 OR (c.end_type IS NOT NULL AND c.error_nodes > 0))) "
+    "FROM executions e ";
+
+Result<std::optional<RunSummary>> SqliteEventStore::GetRun(const std::string& execution_id) {
+  try {
+    SQLite::Statement row(db_, std::string(kSummaryColumns) + "WHERE e.execution_id = ?");
+    row.bind(1, execution_id);
+    if (!row.executeStep()) return std::optional<RunSummary>();
+    return std::optional<RunSummary>(ReadSummary(row));
+  } catch (const SQLite::Exception& e) {
+    return tl::unexpected(Describe(e, "reading a run"));
+  }
+}
+
+Result<std::vector<RunSummary>> SqliteEventStore::ListRuns() {
+  try {
+    SQLite::Statement row(db_, std::string(kSummaryColumns) +
+                                   "ORDER BY coalesce(e.start_us, e.last_us) DESC, e.id DESC");
+    std::vector<RunSummary> runs;
+    while (row.executeStep()) runs.push_back(ReadSummary(row));
+    return runs;
+  } catch (const SQLite::Exception& e) {
+    return tl::unexpected(Describe(e, "listing runs"));
+  }
+}
+
+Result<std::vector<std::string>> SqliteEventStore::ChildRuns(const std::string& execution_id) {
+  try {
+    SQLite::Statement row(db_,
+                          "SELECT execution_id FROM executions WHERE parent_execution_id = ? "
+                          "ORDER BY start_us, execution_id");
+    row.bind(1, execution_id);
+    std::vector<std::string> children;
+    while (row.executeStep()) children.push_back(row.getColumn(0).getString());
+    return children;
+  } catch (const SQLite::Exception& e) {
+    return tl::unexpected(Describe(e, "reading child runs"));
+  }
+}
+
+Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
+                                      const std::function<void(Event&&)>& visit) {
+  try {
+    SQLite::Statement row(db_,
+                          "SELECT e.seq, e.ts_us, e.type, s.value, e.data FROM events e "
+                          "JOIN executions x ON x.id = e.execution "
+                          "LEFT JOIN strings s ON s.id = e.node "
+                          "WHERE x.execution_id = ? ORDER BY e.seq");
+    row.bind(1, execution_id);
+    while (row.executeStep()) {
+      Event event;
+      event.execution_id = execution_id;
+      event.seq = row.getColumn(0).getInt64();
+      event.timestamp_us = row.getColumn(1).getInt64();
+      int64_t type = row.getColumn(2).getInt64();
+      if (!log_format::IsEventTypeCode(type))
+        return MakeError(StatusCode::kCorrupt,
+                         fmt::format("{}: event {} of \"{}\" has unknown type code {}", path_, event.seq,
+                                     execution_id, type));
+      event.type = static_cast<EventType>(type);
+      if (!row.getColumn(3).isNull()) event.node_id = row.getColumn(3).getString();
+      if (!row.getColumn(4).isNull()) event.data_json = row.getColumn(4).getString();
+      visit(std::move(event));
+    }
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return tl::unexpected(Describe(e, "reading events"));
+  }
+}
+
+Result<std::string> SqliteEventStore::IntegrityCheck() {
+  try {
+    return db_.execAndGet("PRAGMA integrity_check").getString();
+  } catch (const SQLite::Exception& e) {
+    return tl::unexpected(Describe(e, "integrity check"));
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path, const StoreOptions& options) {
+  int flags = options.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  std::unique_ptr<SqliteEventStore> store;
+  try {
+    store = std::make_unique<SqliteEventStore>(path, options, flags);
+  } catch (const SQLite::Exception& e) {
+    int err = errno;
+    Error error = ErrorFromSqlite(e, path, err);
+    if (error.code == StatusCode::kNotFound)
+      error.message = options.read_only ? fmt::format("{}: no such database", path)
+                                        : fmt::format("{}: cannot create the database here", path);
+    return tl::unexpected(std::move(error));
+  }
+  if (auto status = store->Init(); !status) return tl::unexpected(status.error());
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
+}  // namespace extrace

@@ -1,0 +1,213 @@
+// `extrace list | show | events | export`: reading runs back out of the log.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "query/trace_json.h"
+#include "query/trace_loader.h"
+#include "storage/event_store.h"
+#include "storage/json_text.h"
+#include "tools/commands.h"
+#include "tools/exit_codes.h"
+#include "tools/text_format.h"
+
+namespace extrace::cli {
+namespace {
+
+int Fail(std::string_view command, const Error& error) {
+  std::fprintf(stderr, "extrace %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+               error.message.c_str());
+  return ExitCodeFor(error.code);
+}
+
+Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global) {
+  StoreOptions options;
+  options.read_only = true;
+  return EventStore::Open(global.db_path, options);
+}
+
+// The run must exist: a clear kNotFound otherwise.
+Result<RunSummary> FindRun(EventStore& store, const std::string& id) {
+  auto run = store.GetRun(id);
+  if (!run) return tl::unexpected(run.error());
+  if (!*run || (*run)->event_count == 0)
+    return MakeError(StatusCode::kNotFound, fmt::format("no run with executionId \"{}\" in {}", id, store.path()));
+  return **run;
+}
+
+void WriteRunJson(JsonWriter& w, const RunSummary& run) {
+  w.BeginObject();
+  w.Key("executionId");
+  w.String(run.execution_id);
+  w.Key("rootNodeId");
+  if (run.root_node_id.empty()) w.Raw("null"); else w.String(run.root_node_id);
+  w.Key("status");
+  w.String(RunStatusName(run.status));
+  w.Key("startTime");
+  if (run.start_us) w.Millis(*run.start_us); else w.Raw("null");
+  w.Key("duration");
+  if (run.start_us && run.end_us) w.Millis(*run.end_us - *run.start_us); else w.Raw("null");
+  w.Key("eventCount");
+  w.Int(run.event_count);
+  w.Key("parentExecutionId");
+  if (run.parent_execution_id.empty()) w.Raw("null"); else w.String(run.parent_execution_id);
+  w.EndObject();
+}
+
+void PrintNodeRows(const NodeTrace& node, int64_t run_start, int depth,
+                   std::vector<std::vector<std::string>>& rows) {
+  std::string name = std::string(static_cast<size_t>(depth) * 2, ' ') + node.node_name;
+  if (node.node_name != node.node_id) name += " (" + node.node_id + ")";
+  if (!node.child_execution_id.empty()) name += " [child run " + node.child_execution_id + "]";
+  bool started = node.start_us != 0;
+  std::string progress;
+  if (node.state != NodeState::kCompleted && node.progress > 0) progress = fmt::format("{}%", node.progress);
+  std::string error;
+  for (const auto& event : node.events) {
+    if (event.type != EventType::kStateChange) continue;
+    auto pos = event.data_json.find("\"errorMessage\":");
+    if (pos != std::string::npos) error = event.data_json.substr(pos + 15, 80);
+  }
+  rows.push_back({name, std::string(NodeStateName(node.state)),
+                  started ? "+" + HumanDuration(node.start_us - run_start) : "-",
+                  node.duration_us ? HumanDuration(*node.duration_us) : "-", progress, error});
+  for (const auto& child : node.child_traces) PrintNodeRows(child, run_start, depth + 1, rows);
+}
+
+}  // namespace
+
+int List(const GlobalOptions& global, bool json) {
+  auto store = OpenForReading(global);
+  if (!store) return Fail("list", store.error());
+  auto runs = (*store)->ListRuns();
+  if (!runs) return Fail("list", runs.error());
+  if (json) {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginArray();
+    for (const auto& run : *runs) WriteRunJson(w, run);
+    w.EndArray();
+    std::printf("%s\n", out.c_str());
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& run : *runs) {
+    rows.push_back({run.execution_id, run.root_node_id, std::string(RunStatusName(run.status)),
+                    run.start_us ? IsoTime(*run.start_us) : "-",
+                    run.start_us && run.end_us ? HumanDuration(*run.end_us - *run.start_us) : "-",
+                    std::to_string(run.event_count), run.parent_execution_id});
+  }
+  std::fputs(RenderTable({"EXECUTION ID", "FLOW (ROOT NODE)", "STATUS", "STARTED (UTC)", "DURATION",
+                          "EVENTS", "PARENT RUN"},
+                         rows, {false, false, false, false, true, true, false})
+                 .c_str(),
+             stdout);
+  if (runs->empty()) std::printf("(no runs in %s)\n", global.db_path.c_str());
+  return kExitOk;
+}
+
+int Show(const GlobalOptions& global, const std::string& id, bool json) {
+  auto store = OpenForReading(global);
+  if (!store) return Fail("show", store.error());
+  auto run = FindRun(**store, id);
+  if (!run) return Fail("show", run.error());
+  auto trace = LoadTrace(**store, id);
+  if (!trace) return Fail("show", trace.error());
+  if (json) {
+    std::printf("%s\n", TraceToJson(*trace).c_str());
+    return kExitOk;
+  }
+  std::printf("run %s  flow %s  status %s\n", trace->execution_id.c_str(), trace->root_node_id.c_str(),
+              std::string(RunStatusName(trace->status)).c_str());
+  std::printf("started %s", IsoTime(trace->start_us).c_str());
+  if (trace->duration_us)
+    std::printf("  duration %s", HumanDuration(*trace->duration_us).c_str());
+  else if (run->last_us)
+    std::printf("  last event +%s (no end: the run is incomplete)",
+                HumanDuration(*run->last_us - trace->start_us).c_str());
+  std::printf("  events %lld  progress %d%%\n", static_cast<long long>(run->event_count),
+              trace->overall_progress);
+  if (!trace->parent_execution_id.empty())
+    std::printf("child run of node %s in run %s\n", trace->parent_node_id.c_str(),
+                trace->parent_execution_id.c_str());
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& node : trace->nodes) PrintNodeRows(node, trace->start_us, 0, rows);
+  std::printf("\n%s", RenderTable({"NODE", "STATE", "START", "DURATION", "PROGRESS", "ERROR"}, rows,
+                                  {false, false, true, true, true, false})
+                          .c_str());
+  if (!trace->diagnostics.empty()) {
+    std::printf("\ndiagnostics:\n");
+    for (const auto& text : trace->diagnostics) std::printf("  %s\n", text.c_str());
+  }
+  return kExitOk;
+}
+
+int Events(const GlobalOptions& global, const std::string& id, const std::string& node) {
+  auto store = OpenForReading(global);
+  if (!store) return Fail("events", store.error());
+  auto run = FindRun(**store, id);
+  if (!run) return Fail("events", run.error());
+  std::string out;
+  auto status = (*store)->ForEachEvent(id, [&](Event&& event) {
+    if (!node.empty() && event.node_id != node) return;
+    out.clear();
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("executionId");
+    w.String(event.execution_id);
+    w.Key("seq");
+    w.Int(event.seq);
+    w.Key("timestamp");
+    w.Millis(event.timestamp_us);
+    w.Key("type");
+    w.String(EventTypeName(event.type));
+    if (!event.node_id.empty()) {
+      w.Key("nodeId");
+      w.String(event.node_id);
+    }
+    w.Key("data");
+    w.Raw(event.data_json.empty() ? "{}" : event.data_json);
+    w.EndObject();
+    out += '\n';
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  });
+  if (!status) return Fail("events", status.error());
+  return kExitOk;
+}
+
+int Export(const GlobalOptions& global, const std::string& id, const std::string& output) {
+  auto store = OpenForReading(global);
+  if (!store) return Fail("export", store.error());
+  auto run = FindRun(**store, id);
+  if (!run) return Fail("export", run.error());
+  auto trace = LoadTrace(**store, id);
+  if (!trace) return Fail("export", trace.error());
+  std::string json = TraceToJson(*trace);
+  json += '\n';
+  if (output.empty() || output == "-") {
+    std::fwrite(json.data(), 1, json.size(), stdout);
+    return kExitOk;
+  }
+  // Write beside the target, then rename: a reader never sees half a file.
+  std::string temp = output + ".tmp" + std::to_string(getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(json.data(), static_cast<std::streamsize>(json.size()));
+    out.flush();
+    if (!out) {
+      std::remove(temp.c_str());
+      return Fail("export", Error{StatusCode::kIoError, fmt::format("{}: cannot write the file", output)});
+    }
+  }
+  if (std::rename(temp.c_str(), output.c_str()) != 0) {
+    std::remove(temp.c_str());
+    return Fail("export", Error{StatusCode::kIoError, fmt::format("{}: cannot write the file", output)});
+  }
+  std::fprintf(stderr, "wrote %s (%zu bytes)\n", output.c_str(), json.size());
+  return kExitOk;
+}
+
+}  // namespace extrace::cli
