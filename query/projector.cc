@@ -287,17 +287,18 @@ class Projection {
     return out;
   }
 
-  // Weighted over the leaves; JavaScript's Math.round (halves up).
+  // Weighted over the leaves; JavaScript's Math.round (halves up). A leaf that
+  // stands for child runs counts by the state derived from them once stitched.
   int OverallProgress() {
     double weighted = 0, total = 0;
     for (size_t index : leaves_) {
-      const NodeRecord& node = nodes_[index];
-      double w = node.decl.weight;
+      double w = nodes_[index].decl.weight;
+      NodeView view = View(index, 0);
       total += w;
-      switch (node.state) {
+      switch (view.state) {
         case NodeState::kCompleted:
         case NodeState::kSkipped: weighted += w * 100; break;
-        case NodeState::kExecuting: weighted += w * node.last_progress; break;
+        case NodeState::kExecuting: weighted += w * view.progress; break;
         case NodeState::kPending:
         case NodeState::kError: break;
       }
