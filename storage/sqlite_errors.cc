@@ -30,6 +30,8 @@ Error ErrorFromSqlite(const SQLite::Exception& e, std::string_view what, int sys
   StatusCode status = CodeForSqlite(code, system_errno);
   std::string detail = e.what();
   if (status == StatusCode::kCorrupt) detail += " (the file is not an extrace database, or is damaged)";
+  if (status == StatusCode::kReadOnly) detail = "cannot write: the file or its folder is read-only (" + detail + ")";
+  if (status == StatusCode::kDiskFull) detail = "the disk is full (" + detail + ")";
   return Error{status, fmt::format("{}: {}", what, detail)};
 }
 

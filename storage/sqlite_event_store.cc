@@ -3,6 +3,7 @@
 // retried with back-off while another writer holds the lock. Summaries
 // (executions, run_nodes) are updated in the same transaction as the events.
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -40,8 +41,9 @@ RunStatus StatusOf(const RunSummary& run, bool error_child) {
 
 class SqliteEventStore final : public EventStore {
  public:
-  SqliteEventStore(std::string path, const StoreOptions& options, int flags)
-      : path_(std::move(path)), options_(options), db_(path_, flags, options.busy_timeout_ms) {}
+  // `open_name` is the path, or a file: URI for the immutable fallback.
+  SqliteEventStore(std::string path, const std::string& open_name, const StoreOptions& options, int flags)
+      : path_(std::move(path)), options_(options), db_(open_name, flags, options.busy_timeout_ms) {}
 
   Status Init() {
     try {
@@ -474,11 +476,25 @@ Result<std::string> SqliteEventStore::IntegrityCheck() {
 
 }  // namespace
 
-Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path, const StoreOptions& options) {
-  int flags = options.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+namespace {
+
+// file:...?immutable=1 for a database on a read-only medium (see Open).
+std::string ImmutableUri(const std::string& path) {
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#')
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    else
+      uri += c;
+  }
+  return uri + "?immutable=1";
+}
+
+Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std::string& open_name,
+                                             const StoreOptions& options, int flags) {
   std::unique_ptr<SqliteEventStore> store;
   try {
-    store = std::make_unique<SqliteEventStore>(path, options, flags);
+    store = std::make_unique<SqliteEventStore>(path, open_name, options, flags);
   } catch (const SQLite::Exception& e) {
     int err = errno;
     Error error = ErrorFromSqlite(e, path, err);
@@ -489,6 +505,20 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path, co
   }
   if (auto status = store->Init(); !status) return tl::unexpected(status.error());
   return std::unique_ptr<EventStore>(std::move(store));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path, const StoreOptions& options) {
+  if (!options.read_only)
+    return OpenWith(path, path, options, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  auto store = OpenWith(path, path, options, SQLite::OPEN_READONLY);
+  // Reading a WAL database needs its -shm file; in a folder we may not write,
+  // SQLite cannot create it. Nobody can be writing there either, so read the
+  // file as immutable.
+  if (!store && store.error().code == StatusCode::kReadOnly && access(path.c_str(), R_OK) == 0)
+    return OpenWith(path, ImmutableUri(path), options, SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+  return store;
 }
 
 }  // namespace extrace

@@ -38,7 +38,9 @@ struct Ingestor {
       if (error.code == StatusCode::kConflict)
         std::fprintf(stderr, "%s\n", Where(lines[result.failed_index], error.message).c_str());
       else
-        std::fprintf(stderr, "extrace ingest: %s\n", error.message.c_str());
+        std::fprintf(stderr, "extrace ingest: stopped at lines %lld-%lld%s (every line before them is stored): %s\n",
+                     static_cast<long long>(lines[result.failed_index]), static_cast<long long>(lines.back()),
+                     source.empty() ? "" : (" of " + source).c_str(), error.message.c_str());
       exit_code = ExitCodeFor(error.code);
     }
     batch.clear();
