@@ -38,3 +38,14 @@ std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& text);
 
 }  // namespace extrace::testing
+
+namespace extrace::testing {
+
+// Runs `program args...` like RunProcess, with its environment changed: each
+// `env` entry "NAME=value" sets NAME, a bare "NAME" removes it.
+ProcessResult RunProcessWithEnv(const std::string& program, const std::vector<std::string>& args,
+                                const std::vector<std::string>& env, const std::string& input = "");
+ProcessResult RunCliWithEnv(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                            const std::string& input = "");
+
+}  // namespace extrace::testing
