@@ -8,6 +8,7 @@
 
 #include "query/trace_json.h"
 #include "query/trace_loader.h"
+#include "storage/event_json.h"
 #include "storage/event_store.h"
 #include "storage/json_text.h"
 #include "tools/commands.h"
@@ -66,10 +67,19 @@ void PrintNodeRows(const NodeTrace& node, int64_t run_start, int depth,
   std::string progress;
   if (node.state != NodeState::kCompleted && node.progress > 0) progress = fmt::format("{}%", node.progress);
   std::string error;
-  for (const auto& event : node.events) {
-    if (event.type != EventType::kStateChange) continue;
-    auto pos = event.data_json.find("\"errorMessage\":");
-    if (pos != std::string::npos) error = event.data_json.substr(pos + 15, 80);
+  if (node.state == NodeState::kError) {
+    for (const auto& event : node.events) {
+      if (event.type != EventType::kStateChange) continue;
+      auto data = ParseDataObject(event.data_json);
+      if (const auto* message = data.if_contains("errorMessage"); message && message->is_string())
+        error = std::string(message->get_string());
+    }
+    constexpr size_t kErrorWidth = 72;
+    if (error.size() > kErrorWidth) {
+      size_t cut = kErrorWidth - 3;
+      while (cut > 0 && (static_cast<unsigned char>(error[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+      error = error.substr(0, cut) + "...";
+    }
   }
   rows.push_back({name, std::string(NodeStateName(node.state)),
                   started ? "+" + HumanDuration(node.start_us - run_start) : "-",
