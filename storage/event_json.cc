@@ -1,6 +1,7 @@
 // Parsing and validating events: see event_json.h.
 #include "storage/event_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 #include <unordered_set>
@@ -197,13 +198,26 @@ Result<StartedInfo> ReadStartedInfo(const boost::json::object& data) {
     if (node.id == info.root_node_id) return FieldError(at, "the root node has no parent");
     if (!index.contains(node.parent_id))
       return FieldError(at, fmt::format("\"{}\" is not a declared node", node.parent_id));
-    // Walk up: a cycle would never reach a node without a parent.
-    size_t steps = 0;
-    for (std::string_view up = node.parent_id; !up.empty();
-         up = info.nodes[index.at(up)].parent_id) {
-      if (up == node.id || ++steps > info.nodes.size())
-        return FieldError(at, fmt::format("node \"{}\" is its own ancestor", node.id));
+  }
+  // Cycle check in linear time: walk up from each node until a node already
+  // known to reach the top; meeting the current walk again is a cycle.
+  enum Mark : uint8_t { kUnseen, kOnWalk, kReachesTop };
+  std::vector<Mark> marks(info.nodes.size(), kUnseen);
+  std::vector<size_t> walk;
+  for (size_t i = 0; i < info.nodes.size(); ++i) {
+    walk.clear();
+    size_t at = i;
+    while (marks[at] != kReachesTop) {
+      if (marks[at] == kOnWalk)
+        return FieldError(fmt::format("data.nodes[{}].parentId", at),
+                          fmt::format("node \"{}\" is its own ancestor", info.nodes[at].id));
+      marks[at] = kOnWalk;
+      walk.push_back(at);
+      const auto& parent = info.nodes[at].parent_id;
+      if (parent.empty()) break;
+      at = index.at(parent);
     }
+    for (size_t w : walk) marks[w] = kReachesTop;
   }
   return info;
 }
