@@ -2,6 +2,7 @@
 // thread that appends batches to the event log (group commit). See recorder.h.
 #include "extrace/recorder.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -73,7 +74,10 @@ class QueuedRecorder final : public Recorder {
   Status Flush() override {
     std::unique_lock lock(mu_);
     uint64_t target = enqueued_;
-    durable_cv_.wait(lock, [&] { return processed_ >= target || pending_error_; });
+    // Wait for every earlier event, unless the store is failing right now (the
+    // writer keeps retrying; waiting could take forever, e.g. on a full disk).
+    durable_cv_.wait(lock, [&] { return processed_ >= target || writer_stuck_; });
+    if (processed_ < target) return tl::unexpected(stuck_error_);
     if (pending_error_) {
       Error error = std::move(*pending_error_);
       pending_error_.reset();
@@ -106,7 +110,12 @@ class QueuedRecorder final : public Recorder {
     std::unique_lock lock(mu_);
     not_full_.wait(lock, [&] { return queue_.size() < options_.queue_capacity; });
     // Seqs are given under the lock, so a run's seqs follow the queue's order.
-    event.seq = ++next_seq_[event.execution_id];
+    RunClock& run = runs_[event.execution_id];
+    event.seq = ++run.last_seq;
+    // Stamped under the lock: a run's timestamps then never go backwards in seq
+    // order, even with many threads (or a clock stepped back).
+    event.timestamp_us = std::max(recorder::NowMicros(), run.last_us);
+    run.last_us = event.timestamp_us;
     queue_.push_back(std::move(event));
     ++enqueued_;
     if (queue_.size() == 1) not_empty_.notify_one();
@@ -114,7 +123,7 @@ class QueuedRecorder final : public Recorder {
 
   void RecordError(const Error& error) {
     if (!first_error_) first_error_ = error;
-    pending_error_ = error;
+    if (!pending_error_) pending_error_ = error;
   }
 
   void WriterLoop() {
@@ -142,6 +151,7 @@ class QueuedRecorder final : public Recorder {
         processed_ += done;
         if (result.status) {
           failing = false;
+          writer_stuck_ = false;
           retry_wait = kRetryFirst;
           durable_cv_.notify_all();
           lock.unlock();
@@ -157,6 +167,8 @@ class QueuedRecorder final : public Recorder {
           pending = pending.subspan(done + 1);
           continue;
         }
+        writer_stuck_ = true;
+        stuck_error_ = result.status.error();
         durable_cv_.notify_all();
         auto now = std::chrono::steady_clock::now();
         if (!failing) {
@@ -190,7 +202,13 @@ class QueuedRecorder final : public Recorder {
   mutable std::mutex mu_;
   std::condition_variable not_empty_, not_full_, durable_cv_;
   std::deque<Event> queue_;
-  std::unordered_map<std::string, int64_t> next_seq_;
+  struct RunClock {
+    int64_t last_seq = 0;
+    int64_t last_us = 0;
+  };
+  std::unordered_map<std::string, RunClock> runs_;
+  bool writer_stuck_ = false;  // retrying a store that fails
+  Error stuck_error_;         // why, while writer_stuck_
   uint64_t enqueued_ = 0;
   uint64_t processed_ = 0;  // durable, or given up on with an error
   uint64_t durable_ = 0;

@@ -68,10 +68,14 @@ void PrintNodeRows(const NodeTrace& node, int64_t run_start, int depth,
   if (node.state != NodeState::kCompleted && node.progress > 0) progress = fmt::format("{}%", node.progress);
   std::string error;
   if (node.state == NodeState::kError) {
+    // A child run's node carries run-level events: its message is on `error`.
+    bool child_run = !node.child_execution_id.empty();
+    EventType carrier = child_run ? EventType::kError : EventType::kStateChange;
+    const char* key = child_run ? "message" : "errorMessage";
     for (const auto& event : node.events) {
-      if (event.type != EventType::kStateChange) continue;
+      if (event.type != carrier) continue;
       auto data = ParseDataObject(event.data_json);
-      if (const auto* message = data.if_contains("errorMessage"); message && message->is_string())
+      if (const auto* message = data.if_contains(key); message && message->is_string())
         error = std::string(message->get_string());
     }
     constexpr size_t kErrorWidth = 72;

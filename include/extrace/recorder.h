@@ -73,8 +73,12 @@ class Recorder {
   virtual void CompleteRun(const std::string& execution_id) = 0;
   virtual void FailRun(const std::string& execution_id, std::string_view message) = 0;
 
-  // Blocks until every event enqueued before the call is durable. Returns the
-  // writer's error if it could not store them (it keeps retrying the store).
+  // Blocks until every event enqueued before the call is durable, then returns
+  // the first error the writer met since the last Flush (an event refused as a
+  // conflict is skipped, the rest stored). While the store fails (full disk,
+  // locked past every retry) it returns that error at once; the writer keeps
+  // retrying and nothing queued is dropped.
+  // Execution ids must be new: events of a reused id conflict with the stored ones.
   [[nodiscard]] virtual Status Flush() = 0;
   // Flushes, then projects the run from the log (needs options.trace_reader).
   [[nodiscard]] virtual Result<ExecutionTrace> Trace(const std::string& execution_id) = 0;
