@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   auto start = std::chrono::steady_clock::now();
   int64_t emitted = 0;
   while (emitted < events) {
-    auto id = (*recorder)->StartRun({"", "flow", bench::FlowGraph(), "{}", "", ""});
+    auto id = (*recorder)->StartRun({"flow", bench::FlowGraph()});
     if (!id) return 1;
     ++emitted;
     for (size_t i = 0; emitted < events && i < leaves.size(); ++i) {

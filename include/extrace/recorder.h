@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "extrace/durability.h"
@@ -40,6 +41,15 @@ struct RecorderOptions {
 };
 
 struct GraphNode {
+  GraphNode() = default;
+  GraphNode(std::string node_id, std::string node_name, std::string node_type,
+            std::string parent = {}, double node_weight = 1)
+      : id(std::move(node_id)),
+        name(std::move(node_name)),
+        type(std::move(node_type)),
+        parent_id(std::move(parent)),
+        weight(node_weight) {}
+
   std::string id;
   std::string name;
   std::string type;
@@ -48,6 +58,10 @@ struct GraphNode {
 };
 
 struct RunStart {
+  RunStart() = default;
+  RunStart(std::string root, std::vector<GraphNode> graph)
+      : root_node_id(std::move(root)), nodes(std::move(graph)) {}
+
   std::string execution_id;         // empty: the recorder makes a unique one
   std::string root_node_id;
   std::vector<GraphNode> nodes;     // declaration order; must include the root
