@@ -510,6 +510,18 @@ Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std:
 }  // namespace
 
 Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path, const StoreOptions& options) {
+  // SQLite says only "unable to open database file": name the cause first.
+  if (access(path.c_str(), F_OK) == 0 && access(path.c_str(), R_OK) != 0)
+    return MakeError(StatusCode::kReadOnly, fmt::format("{}: permission denied: cannot read the database", path));
+  if (!options.read_only && access(path.c_str(), F_OK) != 0) {
+    std::string folder = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+    if (access(folder.c_str(), F_OK) != 0)
+      return MakeError(StatusCode::kNotFound,
+                       fmt::format("{}: cannot create the database: no folder {}", path, folder));
+    if (access(folder.c_str(), W_OK | X_OK) != 0)
+      return MakeError(StatusCode::kReadOnly,
+                       fmt::format("{}: cannot create the database: folder {} is not writable", path, folder));
+  }
   if (!options.read_only)
     return OpenWith(path, path, options, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   auto store = OpenWith(path, path, options, SQLite::OPEN_READONLY);
