@@ -39,10 +39,11 @@ CREATE TABLE events (
   PRIMARY KEY (execution, seq)
 ) STRICT, WITHOUT ROWID;
 
--- Last own state of each declared node of a run (a state-change of the node itself).
+-- Last own state of each node of a run (a state-change of the node itself).
 CREATE TABLE run_nodes (
   execution INTEGER NOT NULL,
   node      INTEGER NOT NULL,  -- strings.id
+  declared  INTEGER NOT NULL,  -- 1 once the run's first `started` declares the node
   state     INTEGER,           -- NULL until the node sends a state-change of its own
   state_seq INTEGER,           -- seq of that state-change (the highest seq wins)
   PRIMARY KEY (execution, node)

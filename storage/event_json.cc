@@ -91,12 +91,15 @@ Result<int64_t> ReadSeq(const boost::json::value* v) {
   if (v == nullptr || v->is_null()) return int64_t{0};
   if (v->is_int64()) {
     if (v->get_int64() < 1) return FieldError("seq", "must be an integer >= 1");
+    if (v->get_int64() > kMaxEventSeq)
+      return FieldError("seq", fmt::format("out of range (at most {})", kMaxEventSeq));
     return v->get_int64();
   }
   if (v->is_double()) {
     // JavaScript has no integer type; 3.0 is the integer 3, 3.5 is not.
     double d = v->get_double();
-    if (std::isfinite(d) && d >= 1 && d < 9.0e18 && std::floor(d) == d) return static_cast<int64_t>(d);
+    if (std::isfinite(d) && d >= 1 && d <= static_cast<double>(kMaxEventSeq) && std::floor(d) == d)
+      return static_cast<int64_t>(d);
     return FieldError("seq", "must be an integer >= 1");
   }
   if (v->is_uint64()) return FieldError("seq", "out of range");

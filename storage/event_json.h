@@ -17,6 +17,9 @@
 namespace extrace {
 
 inline constexpr size_t kMaxExecutionIdLength = 256;  // characters, per the format
+// The largest seq accepted: JavaScript's Number.MAX_SAFE_INTEGER, so every seq
+// an engine can send survives the trip through a JavaScript number.
+inline constexpr int64_t kMaxEventSeq = 9007199254740991;
 
 struct DeclaredNode {
   std::string id;

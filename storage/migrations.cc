@@ -2,6 +2,7 @@
 #include "storage/migrations.h"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include "storage/schema_sql.h"
 #include "storage/sqlite_errors.h"
@@ -59,7 +60,8 @@ Status MigrateSchema(SQLite::Database& db, const std::string& path, bool read_on
     }
     return {};
   } catch (const SQLite::Exception& e) {
-    return tl::unexpected(ErrorFromSqlite(e, fmt::format("{}: opening the schema", path)));
+    return tl::unexpected(ErrorFromSqlite(e, fmt::format("{}: opening the schema", path),
+                                          sqlite3_system_errno(db.getHandle())));
   }
 }
 

@@ -3,6 +3,7 @@
 // retried with back-off while another writer holds the lock. Summaries
 // (executions, run_nodes) are updated in the same transaction as the events.
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,6 +28,8 @@ namespace {
 // A COMMIT that reports an I/O error may still have landed; the batch is retried
 // this many times (the (execution, seq) key makes the retry safe).
 constexpr int kUnknownOutcomeRetries = 3;
+// The largest seq the format allows (JavaScript's largest safe integer).
+constexpr int64_t kMaxSeq = kMaxEventSeq;
 
 struct EventKeyOutcome {
   enum Kind { kStored, kDuplicate, kConflict } kind;
@@ -152,40 +155,37 @@ SqliteEventStore::RunInTxn& SqliteEventStore::TouchRun(const std::string& execut
 void SqliteEventStore::UpdateNodeState(int64_t run, int64_t node, int64_t seq,
                                        std::optional<int64_t> state, bool declare) {
   // Keeps executions.error_nodes = declared nodes whose last own state is error.
-  auto& find = Prepare(find_node_, "SELECT state, state_seq FROM run_nodes WHERE execution = ? AND node = ?");
+  // A state may arrive before the `started` that declares its node (a lower seq
+  // ingested later): the row keeps it until then, counted once declared.
+  auto& find = Prepare(find_node_,
+                       "SELECT declared, state, state_seq FROM run_nodes WHERE execution = ? AND node = ?");
   find.bind(1, run);
   find.bind(2, node);
-  bool exists = find.executeStep();
+  bool old_declared = false;
   std::optional<int64_t> old_state, old_seq;
-  if (exists) {
-    if (!find.getColumn(0).isNull()) old_state = find.getColumn(0).getInt64();
-    if (!find.getColumn(1).isNull()) old_seq = find.getColumn(1).getInt64();
+  if (find.executeStep()) {
+    old_declared = find.getColumn(0).getInt64() != 0;
+    if (!find.getColumn(1).isNull()) old_state = find.getColumn(1).getInt64();
+    if (!find.getColumn(2).isNull()) old_seq = find.getColumn(2).getInt64();
   }
-  // run_nodes holds declared nodes only: a state-change for an undeclared node
-  // counts for nothing in the summaries (the projection reports it).
-  if (!exists && !declare) return;
-  std::optional<int64_t> new_state = old_state;
-  int64_t new_seq = old_seq.value_or(0);
+  bool new_declared = old_declared || declare;
+  std::optional<int64_t> new_state = old_state, new_seq = old_seq;
   if (state && (!old_seq || seq > *old_seq)) {
     new_state = state;
     new_seq = seq;
   }
   auto& upsert = Prepare(upsert_node_,
-                         "INSERT INTO run_nodes(execution, node, state, state_seq) VALUES (?, ?, ?, ?) "
-                         "ON CONFLICT(execution, node) DO UPDATE SET state = excluded.state, "
-                         "state_seq = excluded.state_seq");
+                         "INSERT INTO run_nodes(execution, node, declared, state, state_seq) "
+                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(execution, node) DO UPDATE SET "
+                         "declared = excluded.declared, state = excluded.state, state_seq = excluded.state_seq");
   upsert.bind(1, run);
   upsert.bind(2, node);
-  if (new_state) {
-    upsert.bind(3, *new_state);
-    upsert.bind(4, new_seq);
-  } else {
-    upsert.bind(3);
-    upsert.bind(4);
-  }
+  upsert.bind(3, new_declared ? 1 : 0);
+  if (new_state) upsert.bind(4, *new_state); else upsert.bind(4);
+  if (new_seq) upsert.bind(5, *new_seq); else upsert.bind(5);
   upsert.exec();
   const int64_t kError = log_format::Code(NodeState::kError);
-  int delta = int(new_state == kError) - int(exists && old_state == kError);
+  int delta = int(new_declared && new_state == kError) - int(old_declared && old_state == kError);
   if (delta != 0) {
     auto& add = Prepare(add_error_node_, "UPDATE executions SET error_nodes = error_nodes + ? WHERE id = ?");
     add.bind(1, delta);
@@ -302,6 +302,13 @@ AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<si
       Event& event = events[i];
       RunInTxn& run = TouchRun(event.execution_id);
       if (event.seq == 0) {
+        if (run.max_seq >= kMaxSeq) {
+          result.status = MakeError(StatusCode::kInvalidInput,
+                                    fmt::format("seq: run \"{}\" has used every seq up to {}",
+                                                event.execution_id, kMaxSeq));
+          result.failed_index = i;
+          break;
+        }
         event.seq = run.max_seq + 1;
         assigned.push_back(i);
       }
@@ -369,8 +376,16 @@ AppendResult SqliteEventStore::Append(std::span<Event> events) {
   }
 }
 
-RunSummary ReadSummary(SQLite::Statement& row) {
+struct SummaryRow {
   RunSummary run;
+  // This run is a child run whose parent node sends no state of its own: the
+  // projection derives that node from this run, so its failure fails the parent.
+  bool derives_parent_node = false;
+};
+
+SummaryRow ReadSummary(SQLite::Statement& row) {
+  SummaryRow out;
+  RunSummary& run = out.run;
   run.execution_id = row.getColumn(0).getString();
   if (!row.getColumn(1).isNull()) run.root_node_id = row.getColumn(1).getString();
   if (!row.getColumn(2).isNull()) run.parent_execution_id = row.getColumn(2).getString();
@@ -382,29 +397,59 @@ RunSummary ReadSummary(SQLite::Statement& row) {
   run.max_seq = row.getColumn(8).getInt64();
   if (!row.getColumn(9).isNull()) run.last_us = row.getColumn(9).getInt64();
   run.error_nodes = row.getColumn(10).getInt64();
-  // A child run that failed makes its parent's group node fail when that node
-  // sends no state of its own (the projection derives the node from its children).
-  bool error_child = row.getColumn(11).getInt64() != 0;
-  run.status = StatusOf(run, error_child);
-  return run;
+  out.derives_parent_node = row.getColumn(11).getInt64() != 0;
+  return out;
 }
 
 constexpr const char* kSummaryColumns =
     "SELECT e.execution_id, e.root_node_id, e.parent_execution_id, e.parent_node_id, e.start_us, "
     "e.end_us, e.end_type, e.event_count, e.max_seq, e.last_us, e.error_nodes, "
-    "EXISTS (SELECT 1 FROM executions c "
-    "  LEFT JOIN strings s ON s.value = c.parent_node_id "
-    "  LEFT JOIN run_nodes n ON n.execution = e.id AND n.node = s.id "
-    "  WHERE c.parent_execution_id = e.execution_id AND n.state IS NULL "
-    "    AND (c.end_type = 5 OR (c.end_type IS NOT NULL AND c.error_nodes > 0))) "
+    "EXISTS (SELECT 1 FROM executions p JOIN strings s ON s.value = e.parent_node_id "
+    "  JOIN run_nodes n ON n.execution = p.id AND n.node = s.id "
+    "  WHERE p.execution_id = e.parent_execution_id AND n.declared = 1 AND n.state IS NULL) "
     "FROM executions e ";
+
+// Fills in each run's status as the projection would: a run that ended fails when
+// it ended with `error`, when a declared node's last state is `error`, or when a
+// failed child run (to any depth) stands for a node without a state of its own.
+// `rows` must hold every descendant of the runs whose status matters.
+void ResolveStatuses(std::vector<SummaryRow>& rows) {
+  std::unordered_map<std::string_view, size_t> index;
+  std::unordered_map<std::string_view, std::vector<size_t>> children;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    index.emplace(rows[i].run.execution_id, i);
+    if (rows[i].derives_parent_node) children[rows[i].run.parent_execution_id].push_back(i);
+  }
+  enum class Mark : uint8_t { kUnresolved, kResolving, kResolved };
+  std::vector<Mark> marks(rows.size(), Mark::kUnresolved);
+  std::function<RunStatus(size_t)> resolve = [&](size_t i) -> RunStatus {
+    RunSummary& run = rows[i].run;
+    if (marks[i] == Mark::kResolved) return run.status;
+    if (marks[i] == Mark::kResolving) return RunStatus::kIncomplete;  // a cycle of parents: not stitched
+    marks[i] = Mark::kResolving;
+    bool failed_child = false;
+    if (auto it = children.find(run.execution_id); it != children.end())
+      for (size_t child : it->second) failed_child = (resolve(child) == RunStatus::kError) || failed_child;
+    run.status = StatusOf(run, failed_child);
+    marks[i] = Mark::kResolved;
+    return run.status;
+  };
+  for (size_t i = 0; i < rows.size(); ++i) resolve(i);
+}
 
 Result<std::optional<RunSummary>> SqliteEventStore::GetRun(const std::string& execution_id) {
   try {
-    SQLite::Statement row(db_, std::string(kSummaryColumns) + "WHERE e.execution_id = ?");
+    SQLite::Statement row(db_,
+                          "WITH RECURSIVE tree(id) AS (SELECT ?1 UNION SELECT c.execution_id FROM "
+                          "executions c JOIN tree t ON c.parent_execution_id = t.id) " +
+                              std::string(kSummaryColumns) + "WHERE e.execution_id IN (SELECT id FROM tree)");
     row.bind(1, execution_id);
-    if (!row.executeStep()) return std::optional<RunSummary>();
-    return std::optional<RunSummary>(ReadSummary(row));
+    std::vector<SummaryRow> rows;
+    while (row.executeStep()) rows.push_back(ReadSummary(row));
+    ResolveStatuses(rows);
+    for (auto& found : rows)
+      if (found.run.execution_id == execution_id) return std::optional<RunSummary>(std::move(found.run));
+    return std::optional<RunSummary>();
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "reading a run"));
   }
@@ -414,8 +459,12 @@ Result<std::vector<RunSummary>> SqliteEventStore::ListRuns() {
   try {
     SQLite::Statement row(db_, std::string(kSummaryColumns) +
                                    "ORDER BY coalesce(e.start_us, e.last_us) DESC, e.id DESC");
+    std::vector<SummaryRow> rows;
+    while (row.executeStep()) rows.push_back(ReadSummary(row));
+    ResolveStatuses(rows);
     std::vector<RunSummary> runs;
-    while (row.executeStep()) runs.push_back(ReadSummary(row));
+    runs.reserve(rows.size());
+    for (auto& found : rows) runs.push_back(std::move(found.run));
     return runs;
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "listing runs"));
@@ -528,9 +577,17 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path, co
   // Reading a WAL database needs its -shm file; in a folder we may not write,
   // SQLite cannot create it. Nobody can be writing there either, so read the
   // file as immutable.
-  if (!store && store.error().code == StatusCode::kReadOnly && access(path.c_str(), R_OK) == 0)
-    return OpenWith(path, ImmutableUri(path), options, SQLite::OPEN_READONLY | SQLite::OPEN_URI);
-  return store;
+  if (store || access(path.c_str(), R_OK) != 0) return store;
+  if (store.error().code != StatusCode::kReadOnly && store.error().code != StatusCode::kNotFound) return store;
+  // immutable=1 would skip a -wal file: recent events would silently be missing.
+  struct stat wal {};
+  if (stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0)
+    return MakeError(StatusCode::kReadOnly,
+                     fmt::format("{}: cannot read: its -wal file holds recent events and SQLite cannot create "
+                                 "the -shm file beside it (the folder is not writable); copy the database "
+                                 "with its -wal file to a writable folder",
+                                 path));
+  return OpenWith(path, ImmutableUri(path), options, SQLite::OPEN_READONLY | SQLite::OPEN_URI);
 }
 
 }  // namespace extrace

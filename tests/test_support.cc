@@ -2,10 +2,14 @@
 #include "test_support.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -166,6 +170,119 @@ ProcessResult RunProcessWithEnv(const std::string& program, const std::vector<st
 ProcessResult RunCliWithEnv(const std::vector<std::string>& args, const std::vector<std::string>& env,
                             const std::string& input) {
   return RunProcessWithEnv(EXTRACE_CLI, args, env, input);
+}
+
+ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args) {
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
+    throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (rc != 0) {
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    throw std::runtime_error("posix_spawn failed: " + program);
+  }
+  pid_ = pid;
+  in_fd_ = in_pipe[1];
+  out_fd_ = out_pipe[0];
+  int err_fd = err_pipe[0];
+  err_reader_ = std::thread([this, err_fd] {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(err_fd, buffer, sizeof buffer)) > 0) {
+      std::lock_guard lock(err_mu_);
+      err_.append(buffer, static_cast<size_t>(n));
+    }
+    close(err_fd);
+  });
+}
+
+ChildProcess::~ChildProcess() {
+  if (!reaped_) {
+    Kill(SIGKILL);
+    Wait();
+  }
+  if (in_fd_ >= 0) close(in_fd_);
+  if (out_fd_ >= 0) close(out_fd_);
+  if (err_reader_.joinable()) err_reader_.join();
+}
+
+std::optional<std::string> ChildProcess::ReadLine(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (auto newline = out_buffer_.find('\n'); newline != std::string::npos) {
+      std::string line = out_buffer_.substr(0, newline);
+      out_buffer_.erase(0, newline + 1);
+      return line;
+    }
+    if (out_eof_) return std::nullopt;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                      std::chrono::steady_clock::now());
+    pollfd fd{out_fd_, POLLIN, 0};
+    int ready = poll(&fd, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return std::nullopt;
+    char buffer[4096];
+    ssize_t n = read(out_fd_, buffer, sizeof buffer);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      out_eof_ = true;
+    } else {
+      out_buffer_.append(buffer, static_cast<size_t>(n));
+    }
+  }
+}
+
+void ChildProcess::Write(const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(in_fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("cannot write to the child's stdin");
+    done += static_cast<size_t>(n);
+  }
+}
+
+void ChildProcess::CloseStdin() {
+  if (in_fd_ >= 0) close(in_fd_);
+  in_fd_ = -1;
+}
+
+void ChildProcess::Kill(int signal) {
+  if (!reaped_) kill(pid_, signal);
+}
+
+int ChildProcess::Wait() {
+  if (reaped_) return exit_code_;
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("waitpid failed");
+  }
+  reaped_ = true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  // The child is gone: its stderr ends once any grandchild holding it is gone too.
+  if (err_reader_.joinable()) err_reader_.join();
+  return exit_code_;
+}
+
+std::string ChildProcess::Err() {
+  std::lock_guard lock(err_mu_);
+  return err_;
 }
 
 }  // namespace extrace::testing

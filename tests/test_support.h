@@ -2,8 +2,12 @@
 // building event lines.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace extrace::testing {
@@ -47,5 +51,42 @@ ProcessResult RunProcessWithEnv(const std::string& program, const std::vector<st
                                 const std::vector<std::string>& env, const std::string& input = "");
 ProcessResult RunCliWithEnv(const std::vector<std::string>& args, const std::vector<std::string>& env,
                             const std::string& input = "");
+
+// A child process the test drives while it runs: reads its stdout line by line,
+// writes to its stdin, kills it at a chosen moment. stderr is collected on the
+// side so a chatty child never blocks on a full pipe. The destructor kills
+// (SIGKILL) and reaps a child that is still running.
+class ChildProcess {
+ public:
+  ChildProcess(const std::string& program, const std::vector<std::string>& args);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // The next stdout line without its newline; nullopt at end of output or once
+  // `timeout` passed without a whole line.
+  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout);
+  // True once stdout reached its end (ReadLine's nullopt then means no more).
+  bool AtEnd() const { return out_eof_; }
+  void Write(const std::string& text);
+  void CloseStdin();
+  void Kill(int signal);
+  // Waits for the exit: the exit code, or 128 + the signal that ended it.
+  int Wait();
+  // Everything the child wrote to stderr; complete once Wait() returned.
+  std::string Err();
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int in_fd_ = -1, out_fd_ = -1;
+  bool reaped_ = false;
+  int exit_code_ = -1;
+  std::string out_buffer_;
+  bool out_eof_ = false;
+  std::mutex err_mu_;
+  std::string err_;
+  std::thread err_reader_;
+};
 
 }  // namespace extrace::testing

@@ -64,9 +64,11 @@ struct Ingestor {
       if (line.find_first_not_of(" \t") == std::string::npos) continue;
       auto event = parser.Parse(line);
       if (!event) {
-        int committed = Commit();
+        // The batch before the bad line is stored first; if that fails, its
+        // error is the first fault and the only line printed.
+        if (int committed = Commit(); committed != kExitOk) return committed;
         std::fprintf(stderr, "%s\n", Where(number, event.error().message).c_str());
-        return committed != kExitOk ? committed : ExitCodeFor(event.error().code);
+        return ExitCodeFor(event.error().code);
       }
       batch.push_back(std::move(*event));
       lines.push_back(number);
