@@ -1,11 +1,11 @@
 // Benchmark data: see flow_generator.h.
 #include "bench/flow_generator.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <random>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace extrace::bench {
 
@@ -18,8 +18,8 @@ std::vector<GraphNode> FlowGraph() {
       std::string sub = fmt::format("{}-part-{}", group, s);
       nodes.push_back({sub, fmt::format("Stage {} part {}", g, s), "group", group, 1});
       for (int l = 0; l < 4; ++l)
-        nodes.push_back({fmt::format("{}-step-{}", sub, l), fmt::format("Step {}.{}.{}", g, s, l), "transform", sub,
-                         static_cast<double>(10 + 10 * l)});
+        nodes.push_back({fmt::format("{}-step-{}", sub, l), fmt::format("Step {}.{}.{}", g, s, l),
+                         "transform", sub, static_cast<double>(10 + 10 * l)});
     }
   }
   return nodes;
@@ -50,22 +50,27 @@ void WriteJsonLines(const std::string& path, int64_t events, uint64_t seed) {
     std::string id = fmt::format("exec_{:08x}-{:06}", static_cast<uint32_t>(seed), run++);
     int64_t seq = 0;
     auto line = [&](const std::string& body) {
-      fmt::print(out, R"({{"executionId":"{}","seq":{},"timestamp":{:.3f},{}}})"
-                      "\n",
+      fmt::print(out,
+                 R"({{"executionId":"{}","seq":{},"timestamp":{:.3f},{}}})"
+                 "\n",
                  id, ++seq, now, body);
       now += static_cast<double>(random() % 5000) / 1000.0;
       ++written;
     };
-    line(fmt::format(R"("type":"started","data":{{"rootNodeId":"flow","config":{{"seed":{}}},"nodes":[{}]}})",
-                     seed, graph));
+    line(fmt::format(
+        R"("type":"started","data":{{"rootNodeId":"flow","config":{{"seed":{}}},"nodes":[{}]}})",
+        seed, graph));
     for (const auto& leaf : leaves) {
       if (written >= events) break;
-      line(fmt::format(R"("type":"state-change","nodeId":"{}","data":{{"state":"executing"}})", leaf));
+      line(fmt::format(R"("type":"state-change","nodeId":"{}","data":{{"state":"executing"}})",
+                       leaf));
       for (int p = 25; p < 100 && written < events; p += 25)
-        line(fmt::format(R"("type":"progress","nodeId":"{}","data":{{"progress":{},"message":"step {} of 4"}})",
-                         leaf, p, p / 25));
+        line(fmt::format(
+            R"("type":"progress","nodeId":"{}","data":{{"progress":{},"message":"step {} of 4"}})",
+            leaf, p, p / 25));
       if (written < events)
-        line(fmt::format(R"("type":"state-change","nodeId":"{}","data":{{"state":"completed"}})", leaf));
+        line(fmt::format(R"("type":"state-change","nodeId":"{}","data":{{"state":"completed"}})",
+                         leaf));
     }
     if (written < events) line(R"("type":"completed","data":{})");
   }

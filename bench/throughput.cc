@@ -53,8 +53,9 @@ int main(int argc, char** argv) {
   auto durable = std::chrono::steady_clock::now();
   double total = std::chrono::duration<double>(durable - start).count();
   double enqueue = std::chrono::duration<double>(enqueued - start).count();
-  std::printf("recorder (%s): %lld events durable in %.3f s = %.0f events/s (enqueue %.0f ns/event)\n",
-              options.durability == Durability::kFull ? "full" : "normal", static_cast<long long>(emitted), total,
-              static_cast<double>(emitted) / total, enqueue * 1e9 / static_cast<double>(emitted));
+  std::printf(
+      "recorder (%s): %lld events durable in %.3f s = %.0f events/s (enqueue %.0f ns/event)\n",
+      options.durability == Durability::kFull ? "full" : "normal", static_cast<long long>(emitted),
+      total, static_cast<double>(emitted) / total, enqueue * 1e9 / static_cast<double>(emitted));
   return 0;
 }

@@ -3,12 +3,12 @@
 // nodes that send no state-changes of their own from their children.
 #include "query/projector.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 #include <unordered_map>
-
-#include <boost/json.hpp>
-#include <fmt/format.h>
 
 #include "storage/event_json.h"
 #include "storage/json_text.h"
@@ -122,15 +122,16 @@ class Projection {
   size_t FindNode(const Event& event) {
     auto it = index_.find(event.node_id);
     if (it != index_.end()) return it->second;
-    Diagnose(fmt::format("seq {}: {} for undeclared node \"{}\"", event.seq, EventTypeName(event.type),
-                         event.node_id));
+    Diagnose(fmt::format("seq {}: {} for undeclared node \"{}\"", event.seq,
+                         EventTypeName(event.type), event.node_id));
     return kNone;
   }
 
   void Replay(const Event& event) {
     if (have_previous_ && event.timestamp_us < previous_us_)
-      Diagnose(fmt::format("seq {}: timestamp {} is earlier than the previous event's ({})", event.seq,
-                           FormatMillis(event.timestamp_us), FormatMillis(previous_us_)));
+      Diagnose(fmt::format("seq {}: timestamp {} is earlier than the previous event's ({})",
+                           event.seq, FormatMillis(event.timestamp_us),
+                           FormatMillis(previous_us_)));
     have_previous_ = true;
     previous_us_ = event.timestamp_us;
     if (end_seq_ != 0)
@@ -145,8 +146,9 @@ class Projection {
     switch (event.type) {
       case EventType::kStarted:
         if (event.seq != started_seq_)
-          Diagnose(fmt::format("seq {}: second started event (the first is seq {}): it restarts nothing",
-                               event.seq, started_seq_));
+          Diagnose(
+              fmt::format("seq {}: second started event (the first is seq {}): it restarts nothing",
+                          event.seq, started_seq_));
         run_event.data_json = event.data_json.empty() ? "{}" : event.data_json;
         break;
       case EventType::kStateChange: {
@@ -297,10 +299,15 @@ class Projection {
       total += w;
       switch (view.state) {
         case NodeState::kCompleted:
-        case NodeState::kSkipped: weighted += w * 100; break;
-        case NodeState::kExecuting: weighted += w * view.progress; break;
+        case NodeState::kSkipped:
+          weighted += w * 100;
+          break;
+        case NodeState::kExecuting:
+          weighted += w * view.progress;
+          break;
         case NodeState::kPending:
-        case NodeState::kError: break;
+        case NodeState::kError:
+          break;
       }
     }
     if (total <= 0) return 0;
@@ -352,8 +359,8 @@ class Projection {
     const NodeRecord& node = nodes_[index];
     NodeView view;
     const auto& runs = child_runs_of_[index];
-    bool derived = !node.has_own_state && (!node.children.empty() || !runs.empty()) &&
-                   depth < kMaxNodeDepth;
+    bool derived =
+        !node.has_own_state && (!node.children.empty() || !runs.empty()) && depth < kMaxNodeDepth;
     if (derived) {
       std::vector<NodeView> children;
       for (size_t child : node.children) children.push_back(View(child, depth + 1));
@@ -374,8 +381,8 @@ class Projection {
       const auto& run = child_runs_[i];
       auto it = index_.find(run.parent_node_id);
       if (it == index_.end()) {
-        Diagnose(fmt::format("child run \"{}\" names undeclared parent node \"{}\"", run.execution_id,
-                             run.parent_node_id));
+        Diagnose(fmt::format("child run \"{}\" names undeclared parent node \"{}\"",
+                             run.execution_id, run.parent_node_id));
         continue;
       }
       child_runs_of_[it->second].push_back(i);

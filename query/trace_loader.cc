@@ -1,9 +1,9 @@
 // LoadTrace: see trace_loader.h.
 #include "query/trace_loader.h"
 
-#include <set>
-
 #include <fmt/format.h>
+
+#include <set>
 
 #include "query/projector.h"
 
@@ -15,7 +15,8 @@ Result<ExecutionTrace> Load(EventStore& store, const std::string& execution_id, 
   auto events = store.ReadEvents(execution_id);
   if (!events) return tl::unexpected(events.error());
   if (events->empty())
-    return MakeError(StatusCode::kNotFound, fmt::format("no run with executionId \"{}\"", execution_id));
+    return MakeError(StatusCode::kNotFound,
+                     fmt::format("no run with executionId \"{}\"", execution_id));
   std::vector<ExecutionTrace> children;
   std::vector<std::string> notes;
   auto child_ids = store.ChildRuns(execution_id);
@@ -23,12 +24,13 @@ Result<ExecutionTrace> Load(EventStore& store, const std::string& execution_id, 
   path.insert(execution_id);
   for (const std::string& child : *child_ids) {
     if (path.contains(child)) {
-      notes.push_back(fmt::format("child run \"{}\" is also an ancestor of this run: not stitched", child));
+      notes.push_back(
+          fmt::format("child run \"{}\" is also an ancestor of this run: not stitched", child));
       continue;
     }
     if (depth >= kMaxChildRunDepth) {
-      notes.push_back(fmt::format("child run \"{}\" is nested deeper than {} runs: not stitched", child,
-                                  kMaxChildRunDepth));
+      notes.push_back(fmt::format("child run \"{}\" is nested deeper than {} runs: not stitched",
+                                  child, kMaxChildRunDepth));
       continue;
     }
     auto trace = Load(store, child, depth + 1, path);

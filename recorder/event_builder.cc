@@ -1,12 +1,12 @@
 // Recorder events: see event_builder.h.
 #include "recorder/event_builder.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <chrono>
 #include <random>
-
-#include <boost/json/parse.hpp>
-#include <fmt/format.h>
 
 #include "storage/event_json.h"
 #include "storage/json_text.h"
@@ -26,7 +26,8 @@ std::string NewExecutionId() {
 
 Result<Event> StartedEvent(const RunStart& run, const std::string& execution_id) {
   boost::system::error_code ec;
-  boost::json::value config = boost::json::parse(run.config_json.empty() ? "{}" : run.config_json, ec);
+  boost::json::value config =
+      boost::json::parse(run.config_json.empty() ? "{}" : run.config_json, ec);
   if (ec || !config.is_object())
     return MakeError(StatusCode::kInvalidInput, "config: must be a JSON object");
   std::string data;

@@ -2,6 +2,8 @@
 // thread that appends batches to the event log (group commit). See recorder.h.
 #include "extrace/recorder.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -9,8 +11,6 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "recorder/event_builder.h"
 #include "storage/event_store.h"
@@ -31,7 +31,8 @@ bool IsPermanent(StatusCode code) {
 
 class QueuedRecorder final : public Recorder {
  public:
-  QueuedRecorder(std::string path, const RecorderOptions& options, std::unique_ptr<EventStore> store)
+  QueuedRecorder(std::string path, const RecorderOptions& options,
+                 std::unique_ptr<EventStore> store)
       : path_(std::move(path)), options_(options), store_(std::move(store)) {
     writer_ = std::thread([this] { WriterLoop(); });
   }
@@ -208,7 +209,7 @@ class QueuedRecorder final : public Recorder {
   };
   std::unordered_map<std::string, RunClock> runs_;
   bool writer_stuck_ = false;  // retrying a store that fails
-  Error stuck_error_;         // why, while writer_stuck_
+  Error stuck_error_;          // why, while writer_stuck_
   uint64_t enqueued_ = 0;
   uint64_t processed_ = 0;  // durable, or given up on with an error
   uint64_t durable_ = 0;

@@ -1,13 +1,13 @@
 // Parsing and validating events: see event_json.h.
 #include "storage/event_json.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <cmath>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <boost/json/parse.hpp>
-#include <fmt/format.h>
 
 #include "storage/json_text.h"
 
@@ -32,14 +32,20 @@ size_t Utf8Length(std::string_view s) {
 
 std::string_view KindName(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "a boolean";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "a boolean";
     case boost::json::kind::int64:
     case boost::json::kind::uint64:
-    case boost::json::kind::double_: return "a number";
-    case boost::json::kind::string: return "a string";
-    case boost::json::kind::array: return "an array";
-    case boost::json::kind::object: return "an object";
+    case boost::json::kind::double_:
+      return "a number";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::array:
+      return "an array";
+    case boost::json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -49,7 +55,8 @@ Result<std::string> OptionalString(const boost::json::object& obj, std::string_v
                                    std::string_view field) {
   const auto* v = obj.if_contains(key);
   if (v == nullptr || v->is_null()) return std::string();
-  if (!v->is_string()) return FieldError(field, fmt::format("must be a string, got {}", KindName(*v)));
+  if (!v->is_string())
+    return FieldError(field, fmt::format("must be a string, got {}", KindName(*v)));
   return std::string(v->get_string());
 }
 
@@ -57,7 +64,8 @@ Result<std::string> RequiredString(const boost::json::object& obj, std::string_v
                                    std::string_view field, bool allow_empty) {
   const auto* v = obj.if_contains(key);
   if (v == nullptr || v->is_null()) return FieldError(field, "required");
-  if (!v->is_string()) return FieldError(field, fmt::format("must be a string, got {}", KindName(*v)));
+  if (!v->is_string())
+    return FieldError(field, fmt::format("must be a string, got {}", KindName(*v)));
   if (!allow_empty && v->get_string().empty()) return FieldError(field, "must not be empty");
   return std::string(v->get_string());
 }
@@ -79,7 +87,8 @@ Result<int64_t> ReadTimestamp(const boost::json::value* v) {
   }
   if (v->is_uint64()) return FieldError("timestamp", "out of range");
   if (!v->is_double())
-    return FieldError("timestamp", fmt::format("must be a number of milliseconds, got {}", KindName(*v)));
+    return FieldError("timestamp",
+                      fmt::format("must be a number of milliseconds, got {}", KindName(*v)));
   double ms = v->get_double();
   if (!std::isfinite(ms) || std::fabs(ms) > kMaxAbsMillis)
     return FieldError("timestamp", "out of range");
@@ -126,7 +135,8 @@ Status ValidateProgress(const boost::json::object& data) {
   if (progress == nullptr || progress->is_null()) return FieldError("data.progress", "required");
   auto value = AsNumber(*progress);
   if (!value)
-    return FieldError("data.progress", fmt::format("must be a number, got {}", KindName(*progress)));
+    return FieldError("data.progress",
+                      fmt::format("must be a number, got {}", KindName(*progress)));
   if (!(*value >= 0 && *value <= 100))
     return FieldError("data.progress", fmt::format("must be from 0 to 100, got {}", *value));
   auto message = OptionalString(data, "message", "data.message");
@@ -150,7 +160,8 @@ Result<StartedInfo> ReadStartedInfo(const boost::json::object& data) {
                       "parentExecutionId and parentNodeId go together");
   info.parent_execution_id = std::move(*parent_exec);
   info.parent_node_id = std::move(*parent_node);
-  if (const auto* config = data.if_contains("config"); config && !config->is_null() && !config->is_object())
+  if (const auto* config = data.if_contains("config");
+      config && !config->is_null() && !config->is_object())
     return FieldError("data.config", fmt::format("must be an object, got {}", KindName(*config)));
 
   const auto* nodes = data.if_contains("nodes");
@@ -233,28 +244,33 @@ boost::json::object ParseDataObject(std::string_view data_json) {
   return v.is_object() ? std::move(v.get_object()) : boost::json::object();
 }
 
-EventParser::EventParser() : parser_(boost::json::storage_ptr(), [] {
-  boost::json::parse_options options;
-  options.max_depth = kMaxJsonDepth;
-  return options;
-}()) {}
+EventParser::EventParser()
+    : parser_(boost::json::storage_ptr(), [] {
+        boost::json::parse_options options;
+        options.max_depth = kMaxJsonDepth;
+        return options;
+      }()) {}
 
 Result<Event> EventParser::Parse(std::string_view line) {
   parser_.reset();
   boost::system::error_code ec;
   size_t used = parser_.write_some(line.data(), line.size(), ec);
   if (!ec) parser_.finish(ec);
-  if (ec) return FieldError("(json)", fmt::format("not valid JSON at column {}: {}", used + 1, ec.message()));
+  if (ec)
+    return FieldError("(json)",
+                      fmt::format("not valid JSON at column {}: {}", used + 1, ec.message()));
   boost::json::value root = parser_.release();
   if (!root.is_object())
-    return FieldError("(json)", fmt::format("an event must be a JSON object, got {}", KindName(root)));
+    return FieldError("(json)",
+                      fmt::format("an event must be a JSON object, got {}", KindName(root)));
   const auto& obj = root.get_object();
 
   Event event;
   auto exec = RequiredString(obj, "executionId", "executionId", false);
   if (!exec) return tl::unexpected(exec.error());
   if (Utf8Length(*exec) > kMaxExecutionIdLength)
-    return FieldError("executionId", fmt::format("longer than {} characters", kMaxExecutionIdLength));
+    return FieldError("executionId",
+                      fmt::format("longer than {} characters", kMaxExecutionIdLength));
   event.execution_id = std::move(*exec);
 
   auto seq = ReadSeq(obj.if_contains("seq"));
@@ -282,7 +298,8 @@ Result<Event> EventParser::Parse(std::string_view line) {
   static const boost::json::object kEmpty;
   const boost::json::object* data = &kEmpty;
   if (const auto* d = obj.if_contains("data"); d && !d->is_null()) {
-    if (!d->is_object()) return FieldError("data", fmt::format("must be an object, got {}", KindName(*d)));
+    if (!d->is_object())
+      return FieldError("data", fmt::format("must be an object, got {}", KindName(*d)));
     data = &d->get_object();
   }
   switch (event.type) {
@@ -303,7 +320,8 @@ Result<Event> EventParser::Parse(std::string_view line) {
       if (!message) return tl::unexpected(message.error());
       break;
     }
-    case EventType::kCompleted: break;
+    case EventType::kCompleted:
+      break;
   }
   if (!data->empty()) AppendJsonValue(event.data_json, *data);
   return event;

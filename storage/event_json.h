@@ -4,12 +4,11 @@
 // where (the line number). Not thread-safe: use one parser per thread.
 #pragma once
 
+#include <boost/json/object.hpp>
+#include <boost/json/stream_parser.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/object.hpp>
-#include <boost/json/stream_parser.hpp>
 
 #include "extrace/event.h"
 #include "extrace/status.h"

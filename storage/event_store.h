@@ -71,11 +71,13 @@ class EventStore {
   // number of their run, written back into `events`.
   [[nodiscard]] virtual AppendResult Append(std::span<Event> events) = 0;
 
-  [[nodiscard]] virtual Result<std::optional<RunSummary>> GetRun(const std::string& execution_id) = 0;
+  [[nodiscard]] virtual Result<std::optional<RunSummary>> GetRun(
+      const std::string& execution_id) = 0;
   // Newest first (by start time, else last event time).
   [[nodiscard]] virtual Result<std::vector<RunSummary>> ListRuns() = 0;
   // Runs whose `started` names this run as parent, oldest first.
-  [[nodiscard]] virtual Result<std::vector<std::string>> ChildRuns(const std::string& execution_id) = 0;
+  [[nodiscard]] virtual Result<std::vector<std::string>> ChildRuns(
+      const std::string& execution_id) = 0;
   // Every event of the run in seq order, without copying the whole run first.
   [[nodiscard]] virtual Status ForEachEvent(const std::string& execution_id,
                                             const std::function<void(Event&&)>& visit) = 0;

@@ -1,16 +1,16 @@
 // Canonical JSON text: see json_text.h.
 #include "storage/json_text.h"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
+
+#include <cstdlib>
 
 namespace extrace {
 
 void AppendMillis(std::string& out, int64_t micros) {
   // Work in unsigned magnitude so INT64_MIN cannot overflow.
-  uint64_t magnitude = micros < 0 ? uint64_t{0} - static_cast<uint64_t>(micros)
-                                  : static_cast<uint64_t>(micros);
+  uint64_t magnitude =
+      micros < 0 ? uint64_t{0} - static_cast<uint64_t>(micros) : static_cast<uint64_t>(micros);
   if (micros < 0) out.push_back('-');
   out += fmt::format("{}", magnitude / 1000);
   unsigned frac = static_cast<unsigned>(magnitude % 1000);
@@ -35,13 +35,27 @@ void AppendJsonString(std::string& out, std::string_view text) {
   for (char c : text) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (u < 0x20) {
           out += "\\u00";
@@ -67,12 +81,24 @@ void AppendJsonDouble(std::string& out, double value) {
 
 void AppendJsonValue(std::string& out, const boost::json::value& value) {
   switch (value.kind()) {
-    case boost::json::kind::null: out += "null"; break;
-    case boost::json::kind::bool_: out += value.get_bool() ? "true" : "false"; break;
-    case boost::json::kind::int64: out += fmt::format("{}", value.get_int64()); break;
-    case boost::json::kind::uint64: out += fmt::format("{}", value.get_uint64()); break;
-    case boost::json::kind::double_: AppendJsonDouble(out, value.get_double()); break;
-    case boost::json::kind::string: AppendJsonString(out, value.get_string()); break;
+    case boost::json::kind::null:
+      out += "null";
+      break;
+    case boost::json::kind::bool_:
+      out += value.get_bool() ? "true" : "false";
+      break;
+    case boost::json::kind::int64:
+      out += fmt::format("{}", value.get_int64());
+      break;
+    case boost::json::kind::uint64:
+      out += fmt::format("{}", value.get_uint64());
+      break;
+    case boost::json::kind::double_:
+      AppendJsonDouble(out, value.get_double());
+      break;
+    case boost::json::kind::string:
+      AppendJsonString(out, value.get_string());
+      break;
     case boost::json::kind::array: {
       out.push_back('[');
       bool first = true;

@@ -5,12 +5,11 @@
 // times (integer microseconds) as plain decimal milliseconds, never an exponent.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 namespace extrace {
 

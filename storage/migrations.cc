@@ -10,9 +10,7 @@
 namespace extrace {
 namespace {
 
-int UserVersion(SQLite::Database& db) {
-  return db.execAndGet("PRAGMA user_version").getInt();
-}
+int UserVersion(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 
 }  // namespace
 
@@ -27,9 +25,9 @@ Status MigrateSchema(SQLite::Database& db, const std::string& path, bool read_on
     if (version == 0) {
       int tables = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
       if (tables > 0)
-        return MakeError(StatusCode::kCorrupt,
-                         fmt::format("{}: not an extrace database (it has tables but no extrace schema)",
-                                     path));
+        return MakeError(
+            StatusCode::kCorrupt,
+            fmt::format("{}: not an extrace database (it has tables but no extrace schema)", path));
     }
     if (version == kSchemaVersion) return {};
     if (read_only)

@@ -1,9 +1,9 @@
 // Brings a database to the schema this binary knows, by PRAGMA user_version.
 #pragma once
 
-#include <string>
-
 #include <SQLiteCpp/Database.h>
+
+#include <string>
 
 #include "extrace/status.h"
 

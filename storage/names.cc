@@ -53,26 +53,40 @@ std::optional<NodeState> ParseNodeState(std::string_view name) {
 
 std::string_view RunStatusName(RunStatus status) {
   switch (status) {
-    case RunStatus::kIncomplete: return "incomplete";
-    case RunStatus::kCompleted: return "completed";
-    case RunStatus::kError: return "error";
+    case RunStatus::kIncomplete:
+      return "incomplete";
+    case RunStatus::kCompleted:
+      return "completed";
+    case RunStatus::kError:
+      return "error";
   }
   return "unknown";
 }
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidInput: return "invalid input";
-    case StatusCode::kConflict: return "conflict";
-    case StatusCode::kNotFound: return "not found";
-    case StatusCode::kBusy: return "busy";
-    case StatusCode::kReadOnly: return "read-only";
-    case StatusCode::kDiskFull: return "disk full";
-    case StatusCode::kCorrupt: return "corrupt";
-    case StatusCode::kSchemaTooNew: return "schema too new";
-    case StatusCode::kIoError: return "I/O error";
-    case StatusCode::kInternal: return "internal error";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidInput:
+      return "invalid input";
+    case StatusCode::kConflict:
+      return "conflict";
+    case StatusCode::kNotFound:
+      return "not found";
+    case StatusCode::kBusy:
+      return "busy";
+    case StatusCode::kReadOnly:
+      return "read-only";
+    case StatusCode::kDiskFull:
+      return "disk full";
+    case StatusCode::kCorrupt:
+      return "corrupt";
+    case StatusCode::kSchemaTooNew:
+      return "schema too new";
+    case StatusCode::kIoError:
+      return "I/O error";
+    case StatusCode::kInternal:
+      return "internal error";
   }
   return "unknown";
 }

@@ -1,10 +1,10 @@
 // SQLite result codes -> StatusCode: see sqlite_errors.h.
 #include "storage/sqlite_errors.h"
 
-#include <cerrno>
-
 #include <fmt/format.h>
 #include <sqlite3.h>
+
+#include <cerrno>
 
 namespace extrace {
 
@@ -12,16 +12,23 @@ StatusCode CodeForSqlite(int result_code, int system_errno) {
   if (system_errno == ENOSPC || system_errno == EDQUOT) return StatusCode::kDiskFull;
   switch (result_code & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return StatusCode::kBusy;
+    case SQLITE_LOCKED:
+      return StatusCode::kBusy;
     case SQLITE_READONLY:
     case SQLITE_PERM:
-    case SQLITE_AUTH: return StatusCode::kReadOnly;
-    case SQLITE_FULL: return StatusCode::kDiskFull;
+    case SQLITE_AUTH:
+      return StatusCode::kReadOnly;
+    case SQLITE_FULL:
+      return StatusCode::kDiskFull;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return StatusCode::kCorrupt;
-    case SQLITE_CANTOPEN: return system_errno == EACCES ? StatusCode::kReadOnly : StatusCode::kNotFound;
-    case SQLITE_IOERR: return StatusCode::kIoError;
-    default: return StatusCode::kInternal;
+    case SQLITE_NOTADB:
+      return StatusCode::kCorrupt;
+    case SQLITE_CANTOPEN:
+      return system_errno == EACCES ? StatusCode::kReadOnly : StatusCode::kNotFound;
+    case SQLITE_IOERR:
+      return StatusCode::kIoError;
+    default:
+      return StatusCode::kInternal;
   }
 }
 
@@ -29,8 +36,10 @@ Error ErrorFromSqlite(const SQLite::Exception& e, std::string_view what, int sys
   int code = e.getExtendedErrorCode() != -1 ? e.getExtendedErrorCode() : e.getErrorCode();
   StatusCode status = CodeForSqlite(code, system_errno);
   std::string detail = e.what();
-  if (status == StatusCode::kCorrupt) detail += " (the file is not an extrace database, or is damaged)";
-  if (status == StatusCode::kReadOnly) detail = "cannot write: the file or its folder is read-only (" + detail + ")";
+  if (status == StatusCode::kCorrupt)
+    detail += " (the file is not an extrace database, or is damaged)";
+  if (status == StatusCode::kReadOnly)
+    detail = "cannot write: the file or its folder is read-only (" + detail + ")";
   if (status == StatusCode::kDiskFull) detail = "the disk is full (" + detail + ")";
   return Error{status, fmt::format("{}: {}", what, detail)};
 }

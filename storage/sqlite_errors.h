@@ -2,9 +2,9 @@
 // which result code means busy, read-only, full, corrupt.
 #pragma once
 
-#include <string_view>
-
 #include <SQLiteCpp/Exception.h>
+
+#include <string_view>
 
 #include "extrace/status.h"
 

@@ -2,6 +2,9 @@
 // Appends run in BEGIN IMMEDIATE transactions (one per batch: group commit),
 // retried with back-off while another writer holds the lock. Summaries
 // (executions, run_nodes) are updated in the same transaction as the events.
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,10 +14,6 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <fmt/format.h>
 
 #include "storage/event_json.h"
 #include "storage/event_store.h"
@@ -38,14 +37,16 @@ struct EventKeyOutcome {
 
 RunStatus StatusOf(const RunSummary& run, bool error_child) {
   if (!run.end_type) return RunStatus::kIncomplete;
-  if (*run.end_type == EventType::kError || run.error_nodes > 0 || error_child) return RunStatus::kError;
+  if (*run.end_type == EventType::kError || run.error_nodes > 0 || error_child)
+    return RunStatus::kError;
   return RunStatus::kCompleted;
 }
 
 class SqliteEventStore final : public EventStore {
  public:
   // `open_name` is the path, or a file: URI for the immutable fallback.
-  SqliteEventStore(std::string path, const std::string& open_name, const StoreOptions& options, int flags)
+  SqliteEventStore(std::string path, const std::string& open_name, const StoreOptions& options,
+                   int flags)
       : path_(std::move(path)), options_(options), db_(open_name, flags, options.busy_timeout_ms) {}
 
   Status Init() {
@@ -59,7 +60,8 @@ class SqliteEventStore final : public EventStore {
       auto migrated = MigrateSchema(db_, path_, options_.read_only);
       if (!migrated) return migrated;
       if (!options_.read_only && sqlite3_db_readonly(db_.getHandle(), "main") == 1)
-        return MakeError(StatusCode::kReadOnly, fmt::format("{}: the database file is read-only", path_));
+        return MakeError(StatusCode::kReadOnly,
+                         fmt::format("{}: the database file is read-only", path_));
       return {};
     } catch (const SQLite::Exception& e) {
       return tl::unexpected(ErrorFromSqlite(e, path_, sqlite3_system_errno(db_.getHandle())));
@@ -93,7 +95,8 @@ class SqliteEventStore final : public EventStore {
                        bool declare);
   std::string DescribeStored(const std::string& execution_id, int64_t seq);
   Error Describe(const SQLite::Exception& e, std::string_view what) {
-    return ErrorFromSqlite(e, fmt::format("{}: {}", path_, what), sqlite3_system_errno(db_.getHandle()));
+    return ErrorFromSqlite(e, fmt::format("{}: {}", path_, what),
+                           sqlite3_system_errno(db_.getHandle()));
   }
   SQLite::Statement& Prepare(std::unique_ptr<SQLite::Statement>& slot, const char* sql) {
     if (!slot) slot = std::make_unique<SQLite::Statement>(db_, sql);
@@ -157,8 +160,9 @@ void SqliteEventStore::UpdateNodeState(int64_t run, int64_t node, int64_t seq,
   // Keeps executions.error_nodes = declared nodes whose last own state is error.
   // A state may arrive before the `started` that declares its node (a lower seq
   // ingested later): the row keeps it until then, counted once declared.
-  auto& find = Prepare(find_node_,
-                       "SELECT declared, state, state_seq FROM run_nodes WHERE execution = ? AND node = ?");
+  auto& find =
+      Prepare(find_node_,
+              "SELECT declared, state, state_seq FROM run_nodes WHERE execution = ? AND node = ?");
   find.bind(1, run);
   find.bind(2, node);
   bool old_declared = false;
@@ -174,20 +178,28 @@ void SqliteEventStore::UpdateNodeState(int64_t run, int64_t node, int64_t seq,
     new_state = state;
     new_seq = seq;
   }
-  auto& upsert = Prepare(upsert_node_,
-                         "INSERT INTO run_nodes(execution, node, declared, state, state_seq) "
-                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(execution, node) DO UPDATE SET "
-                         "declared = excluded.declared, state = excluded.state, state_seq = excluded.state_seq");
+  auto& upsert = Prepare(
+      upsert_node_,
+      "INSERT INTO run_nodes(execution, node, declared, state, state_seq) "
+      "VALUES (?, ?, ?, ?, ?) ON CONFLICT(execution, node) DO UPDATE SET "
+      "declared = excluded.declared, state = excluded.state, state_seq = excluded.state_seq");
   upsert.bind(1, run);
   upsert.bind(2, node);
   upsert.bind(3, new_declared ? 1 : 0);
-  if (new_state) upsert.bind(4, *new_state); else upsert.bind(4);
-  if (new_seq) upsert.bind(5, *new_seq); else upsert.bind(5);
+  if (new_state)
+    upsert.bind(4, *new_state);
+  else
+    upsert.bind(4);
+  if (new_seq)
+    upsert.bind(5, *new_seq);
+  else
+    upsert.bind(5);
   upsert.exec();
   const int64_t kError = log_format::Code(NodeState::kError);
   int delta = int(new_declared && new_state == kError) - int(old_declared && old_state == kError);
   if (delta != 0) {
-    auto& add = Prepare(add_error_node_, "UPDATE executions SET error_nodes = error_nodes + ? WHERE id = ?");
+    auto& add = Prepare(add_error_node_,
+                        "UPDATE executions SET error_nodes = error_nodes + ? WHERE id = ?");
     add.bind(1, delta);
     add.bind(2, run);
     add.exec();
@@ -215,7 +227,8 @@ void SqliteEventStore::ApplyStarted(const Event& event, const RunInTxn& run) {
   set.bind(6, run.id);
   set.bind(7, event.seq);
   if (set.exec() == 0) return;  // not the run's first `started`: it declares nothing
-  for (const auto& node : info->nodes) UpdateNodeState(run.id, InternString(node.id), 0, std::nullopt, true);
+  for (const auto& node : info->nodes)
+    UpdateNodeState(run.id, InternString(node.id), 0, std::nullopt, true);
 }
 
 void SqliteEventStore::ApplyStateChange(const Event& event, const RunInTxn& run) {
@@ -240,15 +253,23 @@ EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
   insert.bind(2, event.seq);
   insert.bind(3, event.timestamp_us);
   insert.bind(4, log_format::Code(event.type));
-  if (node_id) insert.bind(5, node_id); else insert.bind(5);
-  if (!event.data_json.empty()) insert.bindNoCopy(6, event.data_json); else insert.bind(6);
+  if (node_id)
+    insert.bind(5, node_id);
+  else
+    insert.bind(5);
+  if (!event.data_json.empty())
+    insert.bindNoCopy(6, event.data_json);
+  else
+    insert.bind(6);
   if (insert.exec() == 0) {
-    auto& find = Prepare(find_event_,
-                         "SELECT e.ts_us, e.type, s.value, e.data FROM events e "
-                         "LEFT JOIN strings s ON s.id = e.node WHERE e.execution = ? AND e.seq = ?");
+    auto& find =
+        Prepare(find_event_,
+                "SELECT e.ts_us, e.type, s.value, e.data FROM events e "
+                "LEFT JOIN strings s ON s.id = e.node WHERE e.execution = ? AND e.seq = ?");
     find.bind(1, run.id);
     find.bind(2, event.seq);
-    if (!find.executeStep()) throw SQLite::Exception("event vanished during its own transaction", SQLITE_INTERNAL);
+    if (!find.executeStep())
+      throw SQLite::Exception("event vanished during its own transaction", SQLITE_INTERNAL);
     Event stored;
     stored.execution_id = event.execution_id;
     stored.seq = event.seq;
@@ -259,11 +280,13 @@ EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
     if (stored == event) return {EventKeyOutcome::kDuplicate, {}};
     auto brief = [](const Event& e) {
       return fmt::format("{{type {}, timestamp {}, nodeId \"{}\", data {}}}", EventTypeName(e.type),
-                         e.timestamp_us / 1000.0, e.node_id, e.data_json.empty() ? "{}" : e.data_json);
+                         e.timestamp_us / 1000.0, e.node_id,
+                         e.data_json.empty() ? "{}" : e.data_json);
     };
-    return {EventKeyOutcome::kConflict,
-            fmt::format("seq: conflict: {} is stored as {}, the new event is {}",
-                        DescribeStored(event.execution_id, event.seq), brief(stored), brief(event))};
+    return {
+        EventKeyOutcome::kConflict,
+        fmt::format("seq: conflict: {} is stored as {}, the new event is {}",
+                    DescribeStored(event.execution_id, event.seq), brief(stored), brief(event))};
   }
   auto& bump = Prepare(bump_run_,
                        "UPDATE executions SET event_count = event_count + 1, "
@@ -275,8 +298,12 @@ EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
   bump.exec();
   run.max_seq = std::max(run.max_seq, event.seq);
   switch (event.type) {
-    case EventType::kStarted: ApplyStarted(event, run); break;
-    case EventType::kStateChange: ApplyStateChange(event, run); break;
+    case EventType::kStarted:
+      ApplyStarted(event, run);
+      break;
+    case EventType::kStateChange:
+      ApplyStateChange(event, run);
+      break;
     case EventType::kCompleted:
     case EventType::kError: {
       auto& set = Prepare(set_ended_,
@@ -289,7 +316,8 @@ EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
       set.exec();
       break;
     }
-    case EventType::kProgress: break;
+    case EventType::kProgress:
+      break;
   }
   return {EventKeyOutcome::kStored, {}};
 }
@@ -392,7 +420,8 @@ SummaryRow ReadSummary(SQLite::Statement& row) {
   if (!row.getColumn(3).isNull()) run.parent_node_id = row.getColumn(3).getString();
   if (!row.getColumn(4).isNull()) run.start_us = row.getColumn(4).getInt64();
   if (!row.getColumn(5).isNull()) run.end_us = row.getColumn(5).getInt64();
-  if (!row.getColumn(6).isNull()) run.end_type = static_cast<EventType>(row.getColumn(6).getInt64());
+  if (!row.getColumn(6).isNull())
+    run.end_type = static_cast<EventType>(row.getColumn(6).getInt64());
   run.event_count = row.getColumn(7).getInt64();
   run.max_seq = row.getColumn(8).getInt64();
   if (!row.getColumn(9).isNull()) run.last_us = row.getColumn(9).getInt64();
@@ -425,11 +454,13 @@ void ResolveStatuses(std::vector<SummaryRow>& rows) {
   std::function<RunStatus(size_t)> resolve = [&](size_t i) -> RunStatus {
     RunSummary& run = rows[i].run;
     if (marks[i] == Mark::kResolved) return run.status;
-    if (marks[i] == Mark::kResolving) return RunStatus::kIncomplete;  // a cycle of parents: not stitched
+    if (marks[i] == Mark::kResolving)
+      return RunStatus::kIncomplete;  // a cycle of parents: not stitched
     marks[i] = Mark::kResolving;
     bool failed_child = false;
     if (auto it = children.find(run.execution_id); it != children.end())
-      for (size_t child : it->second) failed_child = (resolve(child) == RunStatus::kError) || failed_child;
+      for (size_t child : it->second)
+        failed_child = (resolve(child) == RunStatus::kError) || failed_child;
     run.status = StatusOf(run, failed_child);
     marks[i] = Mark::kResolved;
     return run.status;
@@ -442,13 +473,15 @@ Result<std::optional<RunSummary>> SqliteEventStore::GetRun(const std::string& ex
     SQLite::Statement row(db_,
                           "WITH RECURSIVE tree(id) AS (SELECT ?1 UNION SELECT c.execution_id FROM "
                           "executions c JOIN tree t ON c.parent_execution_id = t.id) " +
-                              std::string(kSummaryColumns) + "WHERE e.execution_id IN (SELECT id FROM tree)");
+                              std::string(kSummaryColumns) +
+                              "WHERE e.execution_id IN (SELECT id FROM tree)");
     row.bind(1, execution_id);
     std::vector<SummaryRow> rows;
     while (row.executeStep()) rows.push_back(ReadSummary(row));
     ResolveStatuses(rows);
     for (auto& found : rows)
-      if (found.run.execution_id == execution_id) return std::optional<RunSummary>(std::move(found.run));
+      if (found.run.execution_id == execution_id)
+        return std::optional<RunSummary>(std::move(found.run));
     return std::optional<RunSummary>();
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "reading a run"));
@@ -502,8 +535,8 @@ Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
       int64_t type = row.getColumn(2).getInt64();
       if (!log_format::IsEventTypeCode(type))
         return MakeError(StatusCode::kCorrupt,
-                         fmt::format("{}: event {} of \"{}\" has unknown type code {}", path_, event.seq,
-                                     execution_id, type));
+                         fmt::format("{}: event {} of \"{}\" has unknown type code {}", path_,
+                                     event.seq, execution_id, type));
       event.type = static_cast<EventType>(type);
       if (!row.getColumn(3).isNull()) event.node_id = row.getColumn(3).getString();
       if (!row.getColumn(4).isNull()) event.data_json = row.getColumn(4).getString();
@@ -558,18 +591,22 @@ Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std:
 
 }  // namespace
 
-Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path, const StoreOptions& options) {
+Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
+                                                     const StoreOptions& options) {
   // SQLite says only "unable to open database file": name the cause first.
   if (access(path.c_str(), F_OK) == 0 && access(path.c_str(), R_OK) != 0)
-    return MakeError(StatusCode::kReadOnly, fmt::format("{}: permission denied: cannot read the database", path));
+    return MakeError(StatusCode::kReadOnly,
+                     fmt::format("{}: permission denied: cannot read the database", path));
   if (!options.read_only && access(path.c_str(), F_OK) != 0) {
-    std::string folder = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+    std::string folder =
+        path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
     if (access(folder.c_str(), F_OK) != 0)
       return MakeError(StatusCode::kNotFound,
                        fmt::format("{}: cannot create the database: no folder {}", path, folder));
     if (access(folder.c_str(), W_OK | X_OK) != 0)
-      return MakeError(StatusCode::kReadOnly,
-                       fmt::format("{}: cannot create the database: folder {} is not writable", path, folder));
+      return MakeError(
+          StatusCode::kReadOnly,
+          fmt::format("{}: cannot create the database: folder {} is not writable", path, folder));
   }
   if (!options.read_only)
     return OpenWith(path, path, options, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
@@ -578,15 +615,17 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path, co
   // SQLite cannot create it. Nobody can be writing there either, so read the
   // file as immutable.
   if (store || access(path.c_str(), R_OK) != 0) return store;
-  if (store.error().code != StatusCode::kReadOnly && store.error().code != StatusCode::kNotFound) return store;
+  if (store.error().code != StatusCode::kReadOnly && store.error().code != StatusCode::kNotFound)
+    return store;
   // immutable=1 would skip a -wal file: recent events would silently be missing.
   struct stat wal {};
   if (stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0)
-    return MakeError(StatusCode::kReadOnly,
-                     fmt::format("{}: cannot read: its -wal file holds recent events and SQLite cannot create "
-                                 "the -shm file beside it (the folder is not writable); copy the database "
-                                 "with its -wal file to a writable folder",
-                                 path));
+    return MakeError(
+        StatusCode::kReadOnly,
+        fmt::format("{}: cannot read: its -wal file holds recent events and SQLite cannot create "
+                    "the -shm file beside it (the folder is not writable); copy the database "
+                    "with its -wal file to a writable folder",
+                    path));
   return OpenWith(path, ImmutableUri(path), options, SQLite::OPEN_READONLY | SQLite::OPEN_URI);
 }
 

@@ -6,13 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "storage/event_json.h"
 #include "storage/event_store.h"
@@ -36,39 +35,45 @@ using testing::WriteFile;
 const bool kSigpipeIgnored = signal(SIGPIPE, SIG_IGN) != SIG_ERR;
 
 // A started line for run `id`: root "flow" with leaf nodes a and b.
-std::string StartedLine(const std::string& id, int seq, const std::string& ts, const std::string& extra = "") {
-  return R"({"executionId":")" + id + R"(","seq":)" + std::to_string(seq) + R"(,"timestamp":)" + ts +
-         R"(,"type":"started","data":{"rootNodeId":"flow",)" + extra +
+std::string StartedLine(const std::string& id, int seq, const std::string& ts,
+                        const std::string& extra = "") {
+  return R"({"executionId":")" + id + R"(","seq":)" + std::to_string(seq) + R"(,"timestamp":)" +
+         ts + R"(,"type":"started","data":{"rootNodeId":"flow",)" + extra +
          R"("nodes":[{"id":"flow","name":"Flow","type":"group"},)"
          R"({"id":"a","name":"A","type":"t","parentId":"flow"},)"
          R"({"id":"b","name":"B","type":"t","parentId":"flow"}]}})";
 }
 
-std::string StateLine(const std::string& id, int seq, const std::string& ts, const std::string& node,
-                      const std::string& state) {
-  return R"({"executionId":")" + id + R"(","seq":)" + std::to_string(seq) + R"(,"timestamp":)" + ts +
-         R"(,"type":"state-change","nodeId":")" + node + R"(","data":{"state":")" + state + "\"}}";
+std::string StateLine(const std::string& id, int seq, const std::string& ts,
+                      const std::string& node, const std::string& state) {
+  return R"({"executionId":")" + id + R"(","seq":)" + std::to_string(seq) + R"(,"timestamp":)" +
+         ts + R"(,"type":"state-change","nodeId":")" + node + R"(","data":{"state":")" + state +
+         "\"}}";
 }
 
 std::string CompletedLine(const std::string& id, int seq, const std::string& ts) {
-  return R"({"executionId":")" + id + R"(","seq":)" + std::to_string(seq) + R"(,"timestamp":)" + ts +
-         R"(,"type":"completed"})";
+  return R"({"executionId":")" + id + R"(","seq":)" + std::to_string(seq) + R"(,"timestamp":)" +
+         ts + R"(,"type":"completed"})";
 }
 
 // A finished run of five events.
 std::string FullRun(const std::string& id) {
-  return StartedLine(id, 1, "1759900000000") + "\n" + StateLine(id, 2, "1759900000010", "a", "executing") + "\n" +
+  return StartedLine(id, 1, "1759900000000") + "\n" +
+         StateLine(id, 2, "1759900000010", "a", "executing") + "\n" +
          StateLine(id, 3, "1759900000020", "a", "completed") + "\n" +
-         StateLine(id, 4, "1759900000021", "b", "skipped") + "\n" + CompletedLine(id, 5, "1759900000030") + "\n";
+         StateLine(id, 4, "1759900000021", "b", "skipped") + "\n" +
+         CompletedLine(id, 5, "1759900000030") + "\n";
 }
 
-ProcessResult Cli(const std::string& db, std::vector<std::string> args, const std::string& input = "") {
+ProcessResult Cli(const std::string& db, std::vector<std::string> args,
+                  const std::string& input = "") {
   args.insert(args.begin(), {"--db", db});
   return RunCli(args, input);
 }
 
 // Fails the test unless the command succeeded; returns its stdout.
-std::string CliOk(const std::string& db, const std::vector<std::string>& args, const std::string& input = "") {
+std::string CliOk(const std::string& db, const std::vector<std::string>& args,
+                  const std::string& input = "") {
   ProcessResult result = Cli(db, args, input);
   INFO("stderr: " << result.err);
   REQUIRE(result.exit_code == 0);
@@ -86,7 +91,9 @@ int64_t EventCount(const std::string& db, const std::string& id) {
   return 0;
 }
 
-size_t LineCount(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+size_t LineCount(const std::string& text) {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 std::string Sqlite(const std::string& db, const std::string& sql) {
   ProcessResult result = RunProcess("/usr/bin/sqlite3", {db, sql});
@@ -123,7 +130,8 @@ TEST_CASE("cli ingest of several files stores them all", "[cli]") {
   std::string db = dir.File("trace.db");
   WriteFile(dir.File("one.jsonl"), FullRun("run-1"));
   WriteFile(dir.File("two.jsonl"), FullRun("run-2"));
-  CHECK(CliOk(db, {"ingest", dir.File("one.jsonl"), dir.File("two.jsonl")}) == "stored 10 events, 0 duplicates\n");
+  CHECK(CliOk(db, {"ingest", dir.File("one.jsonl"), dir.File("two.jsonl")}) ==
+        "stored 10 events, 0 duplicates\n");
   CHECK(ListJson(db).size() == 2);
 }
 
@@ -138,17 +146,21 @@ TEST_CASE("cli ingest stops at a bad line naming its number and field", "[cli]")
   auto bad = GENERATE(values<BadLine>({
       {"not JSON", R"({"executionId":"run-1","seq":3,)", "(json)"},
       {"a JSON array", R"([{"executionId":"run-1"}])", "(json)"},
-      {"executionId missing", R"({"seq":3,"timestamp":1759900000040,"type":"completed"})", "executionId"},
-      {"executionId too long",
-       R"({"executionId":")" + std::string(257, 'x') + R"(","timestamp":1759900000040,"type":"completed"})",
+      {"executionId missing", R"({"seq":3,"timestamp":1759900000040,"type":"completed"})",
        "executionId"},
-      {"seq 0", R"({"executionId":"run-1","seq":0,"timestamp":1759900000040,"type":"completed"})", "seq"},
-      {"seq fractional", R"({"executionId":"run-1","seq":3.5,"timestamp":1759900000040,"type":"completed"})",
+      {"executionId too long",
+       R"({"executionId":")" + std::string(257, 'x') +
+           R"(","timestamp":1759900000040,"type":"completed"})",
+       "executionId"},
+      {"seq 0", R"({"executionId":"run-1","seq":0,"timestamp":1759900000040,"type":"completed"})",
        "seq"},
-      {"timestamp a string", R"({"executionId":"run-1","seq":3,"timestamp":"now","type":"completed"})",
-       "timestamp"},
+      {"seq fractional",
+       R"({"executionId":"run-1","seq":3.5,"timestamp":1759900000040,"type":"completed"})", "seq"},
+      {"timestamp a string",
+       R"({"executionId":"run-1","seq":3,"timestamp":"now","type":"completed"})", "timestamp"},
       {"timestamp missing", R"({"executionId":"run-1","seq":3,"type":"completed"})", "timestamp"},
-      {"unknown type", R"({"executionId":"run-1","seq":3,"timestamp":1759900000040,"type":"finished"})", "type"},
+      {"unknown type",
+       R"({"executionId":"run-1","seq":3,"timestamp":1759900000040,"type":"finished"})", "type"},
       {"nodeId missing",
        R"({"executionId":"run-1","seq":3,"timestamp":1759900000040,"type":"state-change","data":{"state":"error"}})",
        "nodeId"},
@@ -161,9 +173,11 @@ TEST_CASE("cli ingest stops at a bad line naming its number and field", "[cli]")
        R"("data":{"progress":101}})",
        "data.progress"},
       {"error without message",
-       R"({"executionId":"run-1","seq":3,"timestamp":1759900000040,"type":"error","data":{}})", "data.message"},
+       R"({"executionId":"run-1","seq":3,"timestamp":1759900000040,"type":"error","data":{}})",
+       "data.message"},
       {"data not an object",
-       R"({"executionId":"run-1","seq":3,"timestamp":1759900000040,"type":"completed","data":[1]})", "data"},
+       R"({"executionId":"run-1","seq":3,"timestamp":1759900000040,"type":"completed","data":[1]})",
+       "data"},
       {"duplicate node id",
        R"({"executionId":"run-9","seq":1,"timestamp":1759900000040,"type":"started","data":{"rootNodeId":"f",)"
        R"("nodes":[{"id":"f","name":"F","type":"g"},{"id":"f","name":"F2","type":"g"}]}})",
@@ -173,8 +187,8 @@ TEST_CASE("cli ingest stops at a bad line naming its number and field", "[cli]")
   TempDir dir;
   std::string db = dir.File("trace.db");
   std::string input = StartedLine("run-1", 1, "1759900000000") + "\n" +
-                      StateLine("run-1", 2, "1759900000010", "a", "executing") + "\n\n" + bad.line + "\n" +
-                      CompletedLine("run-1", 5, "1759900000050") + "\n";
+                      StateLine("run-1", 2, "1759900000010", "a", "executing") + "\n\n" + bad.line +
+                      "\n" + CompletedLine("run-1", 5, "1759900000050") + "\n";
   std::string prefix = "line 4: " + bad.field + ": ";
 
   SECTION("from standard input") {
@@ -225,7 +239,8 @@ TEST_CASE("cli ingest of a conflicting seq exits 4 naming the line", "[cli]") {
   std::string db = dir.File("trace.db");
   CliOk(db, {"ingest"}, FullRun("run-1"));
   std::string file = dir.File("retry.jsonl");
-  // Line 1 is an identical retry, line 2 new, line 3 conflicts with stored seq 3, line 4 is never stored.
+  // Line 1 is an identical retry, line 2 new, line 3 conflicts with stored seq 3, line 4 is never
+  // stored.
   WriteFile(file, StateLine("run-1", 2, "1759900000010", "a", "executing") + "\n" +
                       StateLine("run-1", 6, "1759900000040", "b", "executing") + "\n" +
                       StateLine("run-1", 3, "1759900000020", "a", "error") + "\n" +
@@ -259,8 +274,8 @@ TEST_CASE("cli ingest of a conflict inside one input", "[cli]") {
 TEST_CASE("cli ingest reports only the first fault when a conflict precedes a bad line", "[cli]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
-  std::string input = CompletedLine("run-1", 1, "1759900000000") + "\n" + CompletedLine("run-1", 1, "1759900000001") +
-                      "\n" + "garbage\n";
+  std::string input = CompletedLine("run-1", 1, "1759900000000") + "\n" +
+                      CompletedLine("run-1", 1, "1759900000001") + "\n" + "garbage\n";
   ProcessResult result = Cli(db, {"ingest"}, input);
   CHECK(result.exit_code == 4);
   CHECK_THAT(result.err, StartsWith("line 2: seq: "));
@@ -312,9 +327,9 @@ TEST_CASE("cli show events and export of an unknown run exit 5", "[cli]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
   CliOk(db, {"ingest"}, FullRun("run-1"));
-  auto args = GENERATE(std::vector<std::string>{"show", "nope"}, std::vector<std::string>{"show", "nope", "--json"},
-                       std::vector<std::string>{"events", "nope"},
-                       std::vector<std::string>{"export", "nope"});
+  auto args = GENERATE(
+      std::vector<std::string>{"show", "nope"}, std::vector<std::string>{"show", "nope", "--json"},
+      std::vector<std::string>{"events", "nope"}, std::vector<std::string>{"export", "nope"});
   INFO(args[0]);
   ProcessResult result = Cli(db, args);
   CHECK(result.exit_code == 5);
@@ -328,12 +343,16 @@ TEST_CASE("cli list json fields newest first", "[cli]") {
   std::string db = dir.File("trace.db");
   std::string input =
       // Oldest: a finished parent run, with a fractional start.
-      StartedLine("parent", 1, "1759900000123.456") + "\n" + StateLine("parent", 2, "1759900000200", "a", "error") +
-      "\n" + CompletedLine("parent", 3, "1759900001623.956") + "\n" +
+      StartedLine("parent", 1, "1759900000123.456") + "\n" +
+      StateLine("parent", 2, "1759900000200", "a", "error") + "\n" +
+      CompletedLine("parent", 3, "1759900001623.956") + "\n" +
       // Then its child run, incomplete.
-      StartedLine("child", 1, "1759900000500", R"("parentExecutionId":"parent","parentNodeId":"b",)") + "\n" +
+      StartedLine("child", 1, "1759900000500",
+                  R"("parentExecutionId":"parent","parentNodeId":"b",)") +
+      "\n" +
       // Newest: completed.
-      StartedLine("newest", 1, "1759900009000") + "\n" + CompletedLine("newest", 2, "1759900009250") + "\n";
+      StartedLine("newest", 1, "1759900009000") + "\n" +
+      CompletedLine("newest", 2, "1759900009250") + "\n";
   CliOk(db, {"ingest"}, input);
   std::string text = CliOk(db, {"list", "--json"});
   boost::json::array runs = boost::json::parse(text).as_array();
@@ -363,8 +382,8 @@ TEST_CASE("cli list json fields newest first", "[cli]") {
   CHECK(newest.at("duration") == 250);
   CHECK(newest.at("eventCount") == 2);
   for (const auto& run : runs) {
-    for (const char* key :
-         {"executionId", "rootNodeId", "status", "startTime", "duration", "eventCount", "parentExecutionId"}) {
+    for (const char* key : {"executionId", "rootNodeId", "status", "startTime", "duration",
+                            "eventCount", "parentExecutionId"}) {
       INFO(key);
       CHECK(run.as_object().contains(key));
     }
@@ -397,8 +416,9 @@ TEST_CASE("cli database with a newer schema exits 10", "[cli]") {
   std::string db = dir.File("trace.db");
   CliOk(db, {"ingest"}, FullRun("run-1"));
   Sqlite(db, "PRAGMA user_version = 99");
-  auto args = GENERATE(std::vector<std::string>{"show", "run-1"}, std::vector<std::string>{"list", "--json"},
-                       std::vector<std::string>{"ingest"});
+  auto args =
+      GENERATE(std::vector<std::string>{"show", "run-1"},
+               std::vector<std::string>{"list", "--json"}, std::vector<std::string>{"ingest"});
   INFO(args[0]);
   ProcessResult result = Cli(db, args, FullRun("run-2"));
   CHECK(result.exit_code == 10);
@@ -424,7 +444,8 @@ TEST_CASE("cli events lists a run in seq order and filters by node", "[cli]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
   // Stored out of order: events come back by seq.
-  CliOk(db, {"ingest"}, CompletedLine("run-1", 5, "1759900000030") + "\n" + FullRun("run-1") + FullRun("other"));
+  CliOk(db, {"ingest"},
+        CompletedLine("run-1", 5, "1759900000030") + "\n" + FullRun("run-1") + FullRun("other"));
   std::string all = CliOk(db, {"events", "run-1"});
   REQUIRE(LineCount(all) == 5);
   int64_t seq = 0;
@@ -434,12 +455,15 @@ TEST_CASE("cli events lists a run in seq order and filters by node", "[cli]") {
     CHECK(event.at("executionId") == "run-1");
     CHECK(event.at("seq") == ++seq);
   }
-  CHECK_THAT(all, StartsWith(R"({"executionId":"run-1","seq":1,"timestamp":1759900000000,"type":"started",)"));
+  CHECK_THAT(
+      all,
+      StartsWith(R"({"executionId":"run-1","seq":1,"timestamp":1759900000000,"type":"started",)"));
 
   std::string only_a = CliOk(db, {"events", "run-1", "--node", "a"});
   CHECK(only_a == StateLine("run-1", 2, "1759900000010", "a", "executing") + "\n" +
                       StateLine("run-1", 3, "1759900000020", "a", "completed") + "\n");
-  CHECK(CliOk(db, {"events", "run-1", "--node", "b"}) == StateLine("run-1", 4, "1759900000021", "b", "skipped") + "\n");
+  CHECK(CliOk(db, {"events", "run-1", "--node", "b"}) ==
+        StateLine("run-1", 4, "1759900000021", "b", "skipped") + "\n");
   CHECK(CliOk(db, {"events", "run-1", "--node", "nobody"}).empty());
 }
 
@@ -494,7 +518,8 @@ std::optional<ProcessResult> RunCliUnprivileged(const std::vector<std::string>& 
 // read-only; makes it writable again on destruction so TempDir can remove it.
 class ReadOnlyFolder {
  public:
-  ReadOnlyFolder(std::string folder, const std::vector<std::string>& files) : folder_(std::move(folder)) {
+  ReadOnlyFolder(std::string folder, const std::vector<std::string>& files)
+      : folder_(std::move(folder)) {
     for (const auto& file : files) REQUIRE(chmod(file.c_str(), 0444) == 0);
     REQUIRE(chmod(folder_.c_str(), 0555) == 0);
   }
@@ -514,7 +539,8 @@ TEST_CASE("cli ingest into a database without write permission exits 7", "[cli]"
   CliOk(db, {"ingest"}, StartedLine("run-1", 1, "1759900000000") + "\n");
   ReadOnlyFolder read_only(folder, {db});
   REQUIRE(chmod(dir.path().c_str(), 0755) == 0);
-  auto result = RunCliUnprivileged({"--db", db, "ingest"}, CompletedLine("run-1", 2, "1759900000001") + "\n");
+  auto result =
+      RunCliUnprivileged({"--db", db, "ingest"}, CompletedLine("run-1", 2, "1759900000001") + "\n");
   if (!result) {
     WARN("running as root without /usr/bin/setpriv: file permissions cannot be tested");
     return;
@@ -543,7 +569,8 @@ TEST_CASE("cli reading a copied store with a pending WAL in a read-only folder",
     REQUIRE(store);
     EventParser parser;
     std::vector<Event> events;
-    for (const std::string& line : {StartedLine("run-1", 1, "1759900000000"), CompletedLine("run-1", 2, "1759900000001")}) {
+    for (const std::string& line :
+         {StartedLine("run-1", 1, "1759900000000"), CompletedLine("run-1", 2, "1759900000001")}) {
       auto event = parser.Parse(line);
       REQUIRE(event);
       events.push_back(*event);
@@ -573,8 +600,9 @@ TEST_CASE("cli reading a copied store with a pending WAL in a read-only folder",
 }
 
 TEST_CASE("cli usage errors exit 2", "[cli]") {
-  auto args = GENERATE(std::vector<std::string>{"frobnicate"}, std::vector<std::string>{},
-                       std::vector<std::string>{"show"}, std::vector<std::string>{"list", "--bogus"});
+  auto args =
+      GENERATE(std::vector<std::string>{"frobnicate"}, std::vector<std::string>{},
+               std::vector<std::string>{"show"}, std::vector<std::string>{"list", "--bogus"});
   TempDir dir;
   std::vector<std::string> with_db = {"--db", dir.File("trace.db")};
   with_db.insert(with_db.end(), args.begin(), args.end());

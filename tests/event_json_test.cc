@@ -1,12 +1,11 @@
 // Tests of EventParser::Parse and ReadStartedInfo (storage/event_json.h): every
 // rule of section 1 of shared/event-format.md, one at a time, and that data
 // the format does not name comes back verbatim in data_json.
-#include <string>
+#include "storage/event_json.h"
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
-
-#include "storage/event_json.h"
+#include <string>
 
 namespace extrace {
 namespace {
@@ -20,11 +19,14 @@ std::string Line(const std::string& fields) { return "{" + fields + "}"; }
 
 // A valid line of each type, built from its variable part.
 std::string StateChange(const std::string& data) {
-  return Line(R"("executionId":"run","seq":2,"timestamp":1000,"type":"state-change","nodeId":"a","data":)" +
-              data);
+  return Line(
+      R"("executionId":"run","seq":2,"timestamp":1000,"type":"state-change","nodeId":"a","data":)" +
+      data);
 }
 std::string Progress(const std::string& data) {
-  return Line(R"("executionId":"run","seq":2,"timestamp":1000,"type":"progress","nodeId":"a","data":)" + data);
+  return Line(
+      R"("executionId":"run","seq":2,"timestamp":1000,"type":"progress","nodeId":"a","data":)" +
+      data);
 }
 std::string Started(const std::string& data) {
   return Line(R"("executionId":"run","seq":1,"timestamp":1000,"type":"started","data":)" + data);
@@ -94,7 +96,8 @@ TEST_CASE("event_json executionId is required and not empty", "[event_json]") {
              StartsWith("executionId: "));
 }
 
-TEST_CASE("event_json executionId is at most 256 characters counted as characters", "[event_json]") {
+TEST_CASE("event_json executionId is at most 256 characters counted as characters",
+          "[event_json]") {
   auto line = [](const std::string& id) {
     return Line(R"("executionId":")" + id + R"(","timestamp":1,"type":"completed")");
   };
@@ -182,8 +185,9 @@ TEST_CASE("event_json type is required and one of the five", "[event_json]") {
 }
 
 TEST_CASE("event_json nodeId is required for progress and state-change only", "[event_json]") {
-  CHECK_THAT(ErrorOf(Line(R"("executionId":"run","timestamp":1,"type":"progress","data":{"progress":5})")),
-             StartsWith("nodeId: "));
+  CHECK_THAT(
+      ErrorOf(Line(R"("executionId":"run","timestamp":1,"type":"progress","data":{"progress":5})")),
+      StartsWith("nodeId: "));
   CHECK_THAT(ErrorOf(Line(R"("executionId":"run","timestamp":1,"type":"state-change",)"
                           R"("data":{"state":"executing"})")),
              StartsWith("nodeId: "));
@@ -206,8 +210,9 @@ TEST_CASE("event_json state-change needs a known state", "[event_json]") {
   CHECK_THAT(ErrorOf(StateChange(R"({"state":"error","errorMessage":42})")),
              StartsWith("data.errorMessage: "));
   // Without data at all, the state is what is missing.
-  CHECK_THAT(ErrorOf(Line(R"("executionId":"run","timestamp":1,"type":"state-change","nodeId":"a")")),
-             StartsWith("data.state: "));
+  CHECK_THAT(
+      ErrorOf(Line(R"("executionId":"run","timestamp":1,"type":"state-change","nodeId":"a")")),
+      StartsWith("data.state: "));
   for (const char* state : {"pending", "executing", "completed", "error", "skipped"}) {
     INFO(state);
     Accepted(StateChange(std::string(R"({"state":")") + state + "\"}"));
@@ -242,14 +247,16 @@ TEST_CASE("event_json error needs data.message", "[event_json]") {
 }
 
 TEST_CASE("event_json started needs rootNodeId and nodes", "[event_json]") {
-  CHECK_THAT(ErrorOf(Line(R"("executionId":"run","timestamp":1,"type":"started")")), StartsWith("data"));
+  CHECK_THAT(ErrorOf(Line(R"("executionId":"run","timestamp":1,"type":"started")")),
+             StartsWith("data"));
   CHECK_THAT(GraphError(R"({"nodes":[{"id":"flow","name":"F","type":"group"}]})"),
              StartsWith("data.rootNodeId: "));
   CHECK_THAT(GraphError(R"({"rootNodeId":"","nodes":[{"id":"flow","name":"F","type":"group"}]})"),
              StartsWith("data.rootNodeId: "));
   CHECK_THAT(GraphError(R"({"rootNodeId":"flow"})"), StartsWith("data.nodes: "));
   CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":{}})"), StartsWith("data.nodes: "));
-  CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":["flow"]})"), StartsWith("data.nodes[0]: "));
+  CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":["flow"]})"),
+             StartsWith("data.nodes[0]: "));
   CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":[{"name":"F","type":"group"}]})"),
              StartsWith("data.nodes[0].id: "));
   CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","type":"group"}]})"),
@@ -259,7 +266,8 @@ TEST_CASE("event_json started needs rootNodeId and nodes", "[event_json]") {
 }
 
 TEST_CASE("event_json started root must be among the nodes", "[event_json]") {
-  std::string message = GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"a","name":"A","type":"t"}]})");
+  std::string message =
+      GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"a","name":"A","type":"t"}]})");
   CHECK_THAT(message, StartsWith("data.rootNodeId: "));
   CHECK_THAT(message, Contains("flow"));
   CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":[]})"), StartsWith("data.rootNodeId: "));
@@ -274,23 +282,26 @@ TEST_CASE("event_json started node ids are unique", "[event_json]") {
 }
 
 TEST_CASE("event_json started parentId must name a declared node", "[event_json]") {
-  std::string message = GraphError(
-      R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
-      R"({"id":"a","name":"A","type":"t","parentId":"nowhere"}]})");
+  std::string message =
+      GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
+                 R"({"id":"a","name":"A","type":"t","parentId":"nowhere"}]})");
   CHECK_THAT(message, StartsWith("data.nodes[1].parentId: "));
   CHECK_THAT(message, Contains("nowhere"));
   CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
                         R"({"id":"a","name":"A","type":"t","parentId":7}]})"),
              StartsWith("data.nodes[1].parentId: "));
   // The root is the top of the tree.
-  CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group","parentId":"a"},)"
-                        R"({"id":"a","name":"A","type":"t","parentId":"flow"}]})"),
-             StartsWith("data.nodes[0].parentId: "));
+  CHECK_THAT(
+      GraphError(
+          R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group","parentId":"a"},)"
+          R"({"id":"a","name":"A","type":"t","parentId":"flow"}]})"),
+      StartsWith("data.nodes[0].parentId: "));
 }
 
 // The ancestor walk of node 1 reaches node 2, whose own parent is undeclared:
 // that must be reported (for node 2), not thrown.
-TEST_CASE("event_json started undeclared parent of a later ancestor is an error not an exception", "[event_json]") {
+TEST_CASE("event_json started undeclared parent of a later ancestor is an error not an exception",
+          "[event_json]") {
   std::string data =
       R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
       R"({"id":"a","name":"A","type":"t","parentId":"g"},{"id":"g","name":"G","type":"group","parentId":"nowhere"}]})";
@@ -306,22 +317,25 @@ TEST_CASE("event_json started undeclared parent of a later ancestor is an error 
 
 TEST_CASE("event_json started parent cycles are refused", "[event_json]") {
   SECTION("two nodes parenting each other") {
-    CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
-                          R"({"id":"a","name":"A","type":"group","parentId":"b"},)"
-                          R"({"id":"b","name":"B","type":"group","parentId":"a"}]})"),
-               StartsWith("data.nodes[1].parentId: "));
+    CHECK_THAT(
+        GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
+                   R"({"id":"a","name":"A","type":"group","parentId":"b"},)"
+                   R"({"id":"b","name":"B","type":"group","parentId":"a"}]})"),
+        StartsWith("data.nodes[1].parentId: "));
   }
   SECTION("a node that is its own parent") {
-    CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
-                          R"({"id":"a","name":"A","type":"group","parentId":"a"}]})"),
-               StartsWith("data.nodes[1].parentId: "));
+    CHECK_THAT(
+        GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
+                   R"({"id":"a","name":"A","type":"group","parentId":"a"}]})"),
+        StartsWith("data.nodes[1].parentId: "));
   }
   SECTION("a longer loop below the root") {
-    CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
-                          R"({"id":"a","name":"A","type":"group","parentId":"c"},)"
-                          R"({"id":"b","name":"B","type":"group","parentId":"a"},)"
-                          R"({"id":"c","name":"C","type":"group","parentId":"b"}]})"),
-               StartsWith("data.nodes[1].parentId: "));
+    CHECK_THAT(
+        GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
+                   R"({"id":"a","name":"A","type":"group","parentId":"c"},)"
+                   R"({"id":"b","name":"B","type":"group","parentId":"a"},)"
+                   R"({"id":"c","name":"C","type":"group","parentId":"b"}]})"),
+        StartsWith("data.nodes[1].parentId: "));
   }
 }
 
@@ -369,18 +383,23 @@ TEST_CASE("event_json started graph is read in declaration order", "[event_json]
 TEST_CASE("event_json data must be an object", "[event_json]") {
   for (const char* data : {"[]", "\"x\"", "1", "true"}) {
     INFO(data);
-    CHECK_THAT(ErrorOf(Line(std::string(R"("executionId":"run","timestamp":1,"type":"completed","data":)") + data)),
-               StartsWith("data: "));
+    CHECK_THAT(
+        ErrorOf(Line(
+            std::string(R"("executionId":"run","timestamp":1,"type":"completed","data":)") + data)),
+        StartsWith("data: "));
   }
   // null is the same as no data.
-  CHECK(Accepted(Line(R"("executionId":"run","timestamp":1,"type":"completed","data":null)")).data_json.empty());
-  CHECK(Accepted(Line(R"("executionId":"run","timestamp":1,"type":"completed","data":{})")).data_json.empty());
+  CHECK(Accepted(Line(R"("executionId":"run","timestamp":1,"type":"completed","data":null)"))
+            .data_json.empty());
+  CHECK(Accepted(Line(R"("executionId":"run","timestamp":1,"type":"completed","data":{})"))
+            .data_json.empty());
 }
 
 TEST_CASE("event_json a line that is not a JSON object is refused", "[event_json]") {
-  for (const char* line : {"not json", "{\"executionId\":", "{\"executionId\":\"run\"} trailing",
-                           "", "[]", "[{\"executionId\":\"run\",\"timestamp\":1,\"type\":\"completed\"}]",
-                           "\"event\"", "42", "null"}) {
+  for (const char* line :
+       {"not json", "{\"executionId\":", "{\"executionId\":\"run\"} trailing", "", "[]",
+        "[{\"executionId\":\"run\",\"timestamp\":1,\"type\":\"completed\"}]", "\"event\"", "42",
+        "null"}) {
     INFO(line);
     auto event = ParseLine(line);
     REQUIRE_FALSE(event);
@@ -406,12 +425,13 @@ TEST_CASE("event_json unknown data fields are kept verbatim", "[event_json]") {
     std::string data =
         R"({"state":"completed","extra":{"z":1,"a":[true,null,"s",{"deep":{"x":-2}}]},"note":"h\u00e9"})";
     CHECK(Accepted(StateChange(data)).data_json ==
-          "{\"state\":\"completed\",\"extra\":{\"z\":1,\"a\":[true,null,\"s\",{\"deep\":{\"x\":-2}}]},"
+          "{\"state\":\"completed\",\"extra\":{\"z\":1,\"a\":[true,null,\"s\",{\"deep\":{\"x\":-2}}"
+          "]},"
           "\"note\":\"h\xC3\xA9\"}");
   }
   SECTION("numbers in their shortest plain form") {
-    CHECK(Accepted(Progress(R"({"progress":1.5E0,"w":1.5,"t":1759900000123.456,"n":-0.25})")).data_json ==
-          R"({"progress":1.5,"w":1.5,"t":1759900000123.456,"n":-0.25})");
+    CHECK(Accepted(Progress(R"({"progress":1.5E0,"w":1.5,"t":1759900000123.456,"n":-0.25})"))
+              .data_json == R"({"progress":1.5,"w":1.5,"t":1759900000123.456,"n":-0.25})");
   }
   SECTION("big integers exactly") {
     CHECK(Accepted(Progress(R"({"progress":1,"a":9007199254740993,"b":9223372036854775807,)"
@@ -427,8 +447,8 @@ TEST_CASE("event_json unknown data fields are kept verbatim", "[event_json]") {
   }
   SECTION("strings with escapes round-trip") {
     std::string data = R"({"message":"tab\there \"quoted\" back\\slash\nnew\u0001","x":"\/"})";
-    CHECK(Accepted(Line(R"("executionId":"run","timestamp":1,"type":"error","data":)" + data)).data_json ==
-          R"({"message":"tab\there \"quoted\" back\\slash\nnew\u0001","x":"/"})");
+    CHECK(Accepted(Line(R"("executionId":"run","timestamp":1,"type":"error","data":)" + data))
+              .data_json == R"({"message":"tab\there \"quoted\" back\\slash\nnew\u0001","x":"/"})");
   }
 }
 

@@ -1,26 +1,26 @@
 // Tests of the SQLite event log (storage/event_store.h): creating and opening
 // the file, idempotent append and conflicts, seq assignment, the per-run
 // summaries behind GetRun/ListRuns, and how a bad or foreign file is refused.
+#include "storage/event_store.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "query/trace_loader.h"
 #include "storage/event_json.h"
-#include "storage/event_store.h"
 #include "test_support.h"
 
 namespace extrace {
 namespace {
 
+using Catch::Matchers::Contains;
 using testing::RunProcess;
 using testing::TempDir;
-using Catch::Matchers::Contains;
 
 constexpr int64_t kT0 = 1759900000000;  // ms
 
@@ -36,13 +36,14 @@ Event Parsed(const std::string& line) {
 std::string SeqField(int64_t seq) { return seq > 0 ? ",\"seq\":" + std::to_string(seq) : ""; }
 
 // A run "flow" with two leaf nodes a and b, optionally the child of another run.
-Event StartedEvent(const std::string& run, int64_t seq, int64_t ms, const std::string& parent_run = "",
-                   const std::string& parent_node = "") {
+Event StartedEvent(const std::string& run, int64_t seq, int64_t ms,
+                   const std::string& parent_run = "", const std::string& parent_node = "") {
   std::string parent;
   if (!parent_run.empty())
-    parent = R"("parentExecutionId":")" + parent_run + R"(","parentNodeId":")" + parent_node + "\",";
-  return Parsed(R"({"executionId":")" + run + "\"" + SeqField(seq) + R"(,"timestamp":)" + std::to_string(ms) +
-                R"(,"type":"started","data":{"rootNodeId":"flow",)" + parent +
+    parent =
+        R"("parentExecutionId":")" + parent_run + R"(","parentNodeId":")" + parent_node + "\",";
+  return Parsed(R"({"executionId":")" + run + "\"" + SeqField(seq) + R"(,"timestamp":)" +
+                std::to_string(ms) + R"(,"type":"started","data":{"rootNodeId":"flow",)" + parent +
                 R"("nodes":[{"id":"flow","name":"Flow","type":"group"},)"
                 R"({"id":"a","name":"A","type":"t","parentId":"flow"},)"
                 R"({"id":"b","name":"B","type":"t","parentId":"flow"}]}})");
@@ -50,13 +51,15 @@ Event StartedEvent(const std::string& run, int64_t seq, int64_t ms, const std::s
 
 Event StateEvent(const std::string& run, int64_t seq, int64_t ms, const std::string& node,
                  const std::string& state) {
-  return Parsed(R"({"executionId":")" + run + "\"" + SeqField(seq) + R"(,"timestamp":)" + std::to_string(ms) +
-                R"(,"type":"state-change","nodeId":")" + node + R"(","data":{"state":")" + state + "\"}}");
+  return Parsed(R"({"executionId":")" + run + "\"" + SeqField(seq) + R"(,"timestamp":)" +
+                std::to_string(ms) + R"(,"type":"state-change","nodeId":")" + node +
+                R"(","data":{"state":")" + state + "\"}}");
 }
 
 Event EndEvent(const std::string& run, int64_t seq, int64_t ms, bool failed = false) {
-  return Parsed(R"({"executionId":")" + run + "\"" + SeqField(seq) + R"(,"timestamp":)" + std::to_string(ms) +
-                (failed ? R"(,"type":"error","data":{"message":"boom"}})" : R"(,"type":"completed"})"));
+  return Parsed(
+      R"({"executionId":")" + run + "\"" + SeqField(seq) + R"(,"timestamp":)" + std::to_string(ms) +
+      (failed ? R"(,"type":"error","data":{"message":"boom"}})" : R"(,"type":"completed"})"));
 }
 
 std::unique_ptr<EventStore> OpenStore(const std::string& path, StoreOptions options = {}) {
@@ -129,7 +132,8 @@ TEST_CASE("event_store open creates the database file in WAL mode", "[event_stor
 TEST_CASE("event_store append stores events and reads them back in seq order", "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
-  std::vector<Event> events = {StateEvent("r", 3, kT0 + 3, "a", "completed"), StartedEvent("r", 1, kT0),
+  std::vector<Event> events = {StateEvent("r", 3, kT0 + 3, "a", "completed"),
+                               StartedEvent("r", 1, kT0),
                                StateEvent("r", 2, kT0 + 2, "a", "executing")};
   std::vector<Event> expected = {events[1], events[2], events[0]};
   AppendResult result = AppendAll(*store, events);
@@ -148,7 +152,8 @@ TEST_CASE("event_store append stores events and reads them back in seq order", "
 TEST_CASE("event_store the identical event again is a duplicate no-op", "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
-  std::vector<Event> events = {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "a", "executing")};
+  std::vector<Event> events = {StartedEvent("r", 1, kT0),
+                               StateEvent("r", 2, kT0 + 1, "a", "executing")};
   RequireAppended(*store, events);
 
   std::vector<Event> again = events;
@@ -168,10 +173,12 @@ TEST_CASE("event_store the identical event again is a duplicate no-op", "[event_
   CHECK(Summary(*store, "r").event_count == 3);
 }
 
-TEST_CASE("event_store a different event under a stored seq is a conflict naming both", "[event_store]") {
+TEST_CASE("event_store a different event under a stored seq is a conflict naming both",
+          "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
-  RequireAppended(*store, {StartedEvent("run-42", 1, kT0), StateEvent("run-42", 2, kT0 + 1, "a", "executing")});
+  RequireAppended(
+      *store, {StartedEvent("run-42", 1, kT0), StateEvent("run-42", 2, kT0 + 1, "a", "executing")});
 
   SECTION("the events before it commit, it and those after do not") {
     std::vector<Event> batch = {StateEvent("run-42", 3, kT0 + 2, "a", "completed"),
@@ -221,8 +228,10 @@ TEST_CASE("event_store a different event under a stored seq is a conflict naming
 TEST_CASE("event_store events without seq get the next number of their run", "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
-  RequireAppended(*store, {StartedEvent("r", 1, kT0), StateEvent("r", 5, kT0 + 1, "a", "executing")});
-  std::vector<Event> batch = {StateEvent("r", 0, kT0 + 2, "a", "completed"), StartedEvent("fresh", 0, kT0),
+  RequireAppended(*store,
+                  {StartedEvent("r", 1, kT0), StateEvent("r", 5, kT0 + 1, "a", "executing")});
+  std::vector<Event> batch = {StateEvent("r", 0, kT0 + 2, "a", "completed"),
+                              StartedEvent("fresh", 0, kT0),
                               StateEvent("r", 0, kT0 + 3, "b", "executing"),
                               StateEvent("fresh", 0, kT0 + 1, "a", "executing")};
   AppendResult result = AppendAll(*store, batch);
@@ -247,8 +256,9 @@ TEST_CASE("event_store events without seq get the next number of their run", "[e
 TEST_CASE("event_store run summary of an incomplete run", "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
-  RequireAppended(*store, {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 10, "a", "executing"),
-                           StateEvent("r", 3, kT0 + 20, "a", "error")});
+  RequireAppended(*store,
+                  {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 10, "a", "executing"),
+                   StateEvent("r", 3, kT0 + 20, "a", "error")});
   RunSummary run = Summary(*store, "r");
   CHECK(run.execution_id == "r");
   CHECK(run.root_node_id == "flow");
@@ -278,8 +288,9 @@ TEST_CASE("event_store run summary status completed and error", "[event_store]")
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
   SECTION("completed") {
-    RequireAppended(*store, {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "a", "completed"),
-                             EndEvent("r", 3, kT0 + 1500)});
+    RequireAppended(*store,
+                    {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "a", "completed"),
+                     EndEvent("r", 3, kT0 + 1500)});
     RunSummary run = Summary(*store, "r");
     REQUIRE(run.end_us);
     CHECK(*run.end_us == (kT0 + 1500) * 1000);
@@ -293,14 +304,16 @@ TEST_CASE("event_store run summary status completed and error", "[event_store]")
     CheckStatus(*store, "r", RunStatus::kError);
   }
   SECTION("a node whose last state is error makes a completed run an error") {
-    RequireAppended(*store, {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "a", "executing"),
-                             StateEvent("r", 3, kT0 + 2, "a", "error"), EndEvent("r", 4, kT0 + 3)});
+    RequireAppended(*store,
+                    {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "a", "executing"),
+                     StateEvent("r", 3, kT0 + 2, "a", "error"), EndEvent("r", 4, kT0 + 3)});
     CHECK(Summary(*store, "r").error_nodes == 1);
     CheckStatus(*store, "r", RunStatus::kError);
   }
   SECTION("a node that errored then completed leaves the run completed") {
-    RequireAppended(*store, {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "a", "error"),
-                             StateEvent("r", 3, kT0 + 2, "a", "completed"), EndEvent("r", 4, kT0 + 3)});
+    RequireAppended(*store,
+                    {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "a", "error"),
+                     StateEvent("r", 3, kT0 + 2, "a", "completed"), EndEvent("r", 4, kT0 + 3)});
     CHECK(Summary(*store, "r").error_nodes == 0);
     CheckStatus(*store, "r", RunStatus::kCompleted);
   }
@@ -326,7 +339,8 @@ TEST_CASE("event_store run summary status completed and error", "[event_store]")
   }
   SECTION("events stored out of seq order give the same status") {
     // The recovery (seq 3) arrives before the error it overrides (seq 2).
-    RequireAppended(*store, {StartedEvent("r", 1, kT0), StateEvent("r", 3, kT0 + 2, "a", "completed")});
+    RequireAppended(*store,
+                    {StartedEvent("r", 1, kT0), StateEvent("r", 3, kT0 + 2, "a", "completed")});
     RequireAppended(*store, {StateEvent("r", 2, kT0 + 1, "a", "error"), EndEvent("r", 4, kT0 + 3)});
     CheckStatus(*store, "r", RunStatus::kCompleted);
   }
@@ -334,7 +348,8 @@ TEST_CASE("event_store run summary status completed and error", "[event_store]")
 
 // A state-change stored before its run's `started` (a producer that retries
 // an early batch late) must still count once the graph is known.
-TEST_CASE("event_store run summary counts a node error stored before the started event", "[event_store]") {
+TEST_CASE("event_store run summary counts a node error stored before the started event",
+          "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
   RequireAppended(*store, {StateEvent("r", 2, kT0 + 1, "a", "error"), EndEvent("r", 3, kT0 + 2)});
@@ -345,8 +360,9 @@ TEST_CASE("event_store run summary counts a node error stored before the started
 TEST_CASE("event_store run summary of a child run names its parent", "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
-  RequireAppended(*store, {StartedEvent("parent", 1, kT0), StartedEvent("child", 1, kT0 + 5, "parent", "a"),
-                           EndEvent("child", 2, kT0 + 6)});
+  RequireAppended(*store,
+                  {StartedEvent("parent", 1, kT0), StartedEvent("child", 1, kT0 + 5, "parent", "a"),
+                   EndEvent("child", 2, kT0 + 6)});
   RunSummary child = Summary(*store, "child");
   CHECK(child.parent_execution_id == "parent");
   CHECK(child.parent_node_id == "a");
@@ -362,20 +378,22 @@ TEST_CASE("event_store run summary of a child run names its parent", "[event_sto
 TEST_CASE("event_store run summary status follows failed child runs", "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
-  RequireAppended(*store, {StartedEvent("parent", 1, kT0), StartedEvent("child", 1, kT0 + 1, "parent", "a")});
+  RequireAppended(
+      *store, {StartedEvent("parent", 1, kT0), StartedEvent("child", 1, kT0 + 1, "parent", "a")});
   SECTION("a child run that ended with error") {
     RequireAppended(*store, {EndEvent("child", 2, kT0 + 2, true), EndEvent("parent", 2, kT0 + 3)});
     CheckStatus(*store, "child", RunStatus::kError);
     CheckStatus(*store, "parent", RunStatus::kError);
   }
   SECTION("a completed child run with a failed node") {
-    RequireAppended(*store, {StateEvent("child", 2, kT0 + 2, "b", "error"), EndEvent("child", 3, kT0 + 3),
-                             EndEvent("parent", 2, kT0 + 4)});
+    RequireAppended(*store, {StateEvent("child", 2, kT0 + 2, "b", "error"),
+                             EndEvent("child", 3, kT0 + 3), EndEvent("parent", 2, kT0 + 4)});
     CheckStatus(*store, "child", RunStatus::kError);
     CheckStatus(*store, "parent", RunStatus::kError);
   }
   SECTION("the group node's own state wins over its child run") {
-    RequireAppended(*store, {EndEvent("child", 2, kT0 + 2, true), StateEvent("parent", 2, kT0 + 3, "a", "completed"),
+    RequireAppended(*store, {EndEvent("child", 2, kT0 + 2, true),
+                             StateEvent("parent", 2, kT0 + 3, "a", "completed"),
                              EndEvent("parent", 3, kT0 + 4)});
     CheckStatus(*store, "parent", RunStatus::kCompleted);
   }
@@ -390,26 +408,30 @@ TEST_CASE("event_store run summary status follows failed child runs", "[event_st
 TEST_CASE("event_store run summary status follows a failed grandchild run", "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
-  RequireAppended(*store, {StartedEvent("top", 1, kT0), StartedEvent("middle", 1, kT0 + 1, "top", "a"),
-                           StartedEvent("leaf", 1, kT0 + 2, "middle", "a"), EndEvent("leaf", 2, kT0 + 3, true),
-                           EndEvent("middle", 2, kT0 + 4), EndEvent("top", 2, kT0 + 5)});
+  RequireAppended(
+      *store, {StartedEvent("top", 1, kT0), StartedEvent("middle", 1, kT0 + 1, "top", "a"),
+               StartedEvent("leaf", 1, kT0 + 2, "middle", "a"), EndEvent("leaf", 2, kT0 + 3, true),
+               EndEvent("middle", 2, kT0 + 4), EndEvent("top", 2, kT0 + 5)});
   CheckStatus(*store, "leaf", RunStatus::kError);
   CheckStatus(*store, "middle", RunStatus::kError);
   CheckStatus(*store, "top", RunStatus::kError);
 }
 
-TEST_CASE("event_store run summary status with a node that started did not declare", "[event_store]") {
+TEST_CASE("event_store run summary status with a node that started did not declare",
+          "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
-  RequireAppended(*store, {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "stranger", "error"),
-                           EndEvent("r", 3, kT0 + 2)});
+  RequireAppended(*store,
+                  {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "stranger", "error"),
+                   EndEvent("r", 3, kT0 + 2)});
   auto trace = LoadTrace(*store, "r");
   REQUIRE(trace);
   // Whatever the projection decides, the summary must say the same.
   CHECK(RunStatusName(Summary(*store, "r").status) == RunStatusName(trace->status));
 }
 
-TEST_CASE("event_store a seq-less event after the largest seq is refused not wrapped", "[event_store]") {
+TEST_CASE("event_store a seq-less event after the largest seq is refused not wrapped",
+          "[event_store]") {
   TempDir dir;
   auto store = OpenStore(dir.File("trace.db"));
   RequireAppended(*store, {StartedEvent("r", kMaxEventSeq, kT0)});
@@ -424,7 +446,8 @@ TEST_CASE("event_store list runs newest first", "[event_store]") {
   auto store = OpenStore(dir.File("trace.db"));
   // Appended in an order that differs from their start times.
   RequireAppended(*store, {StartedEvent("middle", 1, kT0 + 2000)});
-  RequireAppended(*store, {StartedEvent("newest", 1, kT0 + 3000), StartedEvent("oldest", 1, kT0 + 1000)});
+  RequireAppended(*store,
+                  {StartedEvent("newest", 1, kT0 + 3000), StartedEvent("oldest", 1, kT0 + 1000)});
   // No `started` yet: placed by its last event's time.
   RequireAppended(*store, {StateEvent("headless", 4, kT0 + 2500, "a", "executing")});
   auto runs = store->ListRuns();

@@ -2,13 +2,12 @@
 // into a fresh store, and every run's ExecutionTrace must equal the one in
 // trace.json (one per run, in order of the run's first line). The files are
 // reviewed by hand; tests/golden/regen.py rewrites them after a deliberate change.
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
-#include <catch2/catch.hpp>
 
 #include "query/trace_json.h"
 #include "query/trace_loader.h"

@@ -1,13 +1,14 @@
 // The projection rules of the contract (event-format.md, section 2), one by
 // one, on hand-made event lists projected in memory (no store).
-#include <string>
-#include <vector>
+#include "query/projector.h"
+
+#include <fmt/format.h>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
+#include <string>
+#include <vector>
 
-#include "query/projector.h"
 #include "query/trace_json.h"
 #include "storage/event_json.h"
 
@@ -35,7 +36,8 @@ std::string Node(const std::string& id, const std::string& parent = "", double w
   return text + "}";
 }
 
-std::string Started(const std::string& root, const std::vector<std::string>& nodes, double ts = 1000) {
+std::string Started(const std::string& root, const std::vector<std::string>& nodes,
+                    double ts = 1000) {
   std::string list;
   for (const auto& n : nodes) list += (list.empty() ? "" : ",") + n;
   return fmt::format(
@@ -58,7 +60,8 @@ std::string Progress(const std::string& node, double progress, double ts) {
 }
 
 std::string Completed(double ts, const std::string& data = "{}") {
-  return fmt::format(R"({{"executionId":"r","timestamp":{},"type":"completed","data":{}}})", ts, data);
+  return fmt::format(R"({{"executionId":"r","timestamp":{},"type":"completed","data":{}}})", ts,
+                     data);
 }
 
 ExecutionTrace Project(const std::vector<std::string>& lines) {
@@ -71,8 +74,8 @@ boost::json::object Json(const ExecutionTrace& trace) {
 }
 
 TEST_CASE("projector: a single node run has one node", "[projector]") {
-  auto trace = Project({Started("n", {Node("n")}), State("n", "executing", 1001), Progress("n", 40, 1002),
-                        State("n", "completed", 1010), Completed(1011)});
+  auto trace = Project({Started("n", {Node("n")}), State("n", "executing", 1001),
+                        Progress("n", 40, 1002), State("n", "completed", 1010), Completed(1011)});
   REQUIRE(trace.nodes.size() == 1);
   CHECK(trace.nodes[0].node_id == "n");
   CHECK(trace.nodes[0].progress == 100);  // 100 once completed, whatever the last progress said
@@ -92,9 +95,10 @@ TEST_CASE("projector: a group of three children gives three nodes", "[projector]
 
 TEST_CASE("projector: nested groups have childTraces at every level, 50 deep", "[projector]") {
   std::vector<std::string> nodes{Node("n0")};
-  for (int i = 1; i <= 50; ++i) nodes.push_back(Node(fmt::format("n{}", i), fmt::format("n{}", i - 1)));
-  auto trace = Project({Started("n0", nodes), State("n50", "executing", 1001), State("n50", "completed", 1005),
-                        Completed(1006)});
+  for (int i = 1; i <= 50; ++i)
+    nodes.push_back(Node(fmt::format("n{}", i), fmt::format("n{}", i - 1)));
+  auto trace = Project({Started("n0", nodes), State("n50", "executing", 1001),
+                        State("n50", "completed", 1005), Completed(1006)});
   const NodeTrace* node = &trace.nodes.at(0);
   int depth = 1;
   while (!node->child_traces.empty()) {
@@ -110,18 +114,21 @@ TEST_CASE("projector: nested groups have childTraces at every level, 50 deep", "
   CHECK(trace.diagnostics.empty());
 }
 
-TEST_CASE("projector: nesting past the depth bound is cut and reported, not a crash", "[projector]") {
+TEST_CASE("projector: nesting past the depth bound is cut and reported, not a crash",
+          "[projector]") {
   std::vector<std::string> nodes{Node("n0")};
   const size_t deep = kMaxNodeDepth + 50;
-  for (size_t i = 1; i <= deep; ++i) nodes.push_back(Node(fmt::format("n{}", i), fmt::format("n{}", i - 1)));
+  for (size_t i = 1; i <= deep; ++i)
+    nodes.push_back(Node(fmt::format("n{}", i), fmt::format("n{}", i - 1)));
   auto trace = Project({Started("n0", nodes)});
   REQUIRE(trace.diagnostics.size() == 1);
   CHECK(trace.diagnostics[0].find("deeper than") != std::string::npos);
 }
 
-TEST_CASE("projector: overall progress is weighted over leaves and rounds halves up", "[projector]") {
-  auto trace = Project({Started("g", {Node("g"), Node("a", "g"), Node("b", "g")}), State("a", "executing", 1001),
-                        Progress("a", 25, 1002)});
+TEST_CASE("projector: overall progress is weighted over leaves and rounds halves up",
+          "[projector]") {
+  auto trace = Project({Started("g", {Node("g"), Node("a", "g"), Node("b", "g")}),
+                        State("a", "executing", 1001), Progress("a", 25, 1002)});
   // (1 * 25 + 1 * 0) / 2 = 12.5 -> 13, as JavaScript's Math.round.
   auto data = boost::json::parse(trace.events.back().data_json).as_object();
   CHECK(data["progress"].as_int64() == 13);
@@ -133,17 +140,20 @@ TEST_CASE("projector: overall progress is weighted over leaves and rounds halves
   CHECK(all[0].as_object().at("progress").to_number<double>() == 25);
   CHECK(all[1].as_object().at("state").as_string() == "pending");
 
-  auto weighted = Project({Started("g", {Node("g"), Node("a", "g", 3), Node("b", "g", 1)}),
-                           State("b", "skipped", 1001), State("a", "executing", 1002), Progress("a", 50, 1003),
-                           State("a", "error", 1004), Progress("a", 60, 1005)});
+  auto weighted =
+      Project({Started("g", {Node("g"), Node("a", "g", 3), Node("b", "g", 1)}),
+               State("b", "skipped", 1001), State("a", "executing", 1002), Progress("a", 50, 1003),
+               State("a", "error", 1004), Progress("a", 60, 1005)});
   // b skipped counts 1, a in error counts 0: 100 * 1 / 4 = 25.
-  CHECK(boost::json::parse(weighted.events.back().data_json).as_object()["progress"].as_int64() == 25);
+  CHECK(boost::json::parse(weighted.events.back().data_json).as_object()["progress"].as_int64() ==
+        25);
 }
 
 TEST_CASE("projector: a derived group errors as soon as a child errors, ends when all are done",
           "[projector]") {
-  auto trace = Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g"), Node("b", "g")}),
-                        State("a", "executing", 1001), State("a", "error", 1003, "bad"), Completed(1004)});
+  auto trace =
+      Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g"), Node("b", "g")}),
+               State("a", "executing", 1001), State("a", "error", 1003, "bad"), Completed(1004)});
   const NodeTrace& group = trace.nodes.at(0);
   CHECK(group.state == NodeState::kError);
   CHECK(group.start_us == 1001000);
@@ -153,8 +163,9 @@ TEST_CASE("projector: a derived group errors as soon as a child errors, ends whe
 }
 
 TEST_CASE("projector: a derived group is executing while children are under way", "[projector]") {
-  auto trace = Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g"), Node("b", "g")}),
-                        State("a", "executing", 1001), State("a", "completed", 1002)});
+  auto trace =
+      Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g"), Node("b", "g")}),
+               State("a", "executing", 1001), State("a", "completed", 1002)});
   CHECK(trace.nodes.at(0).state == NodeState::kExecuting);
   CHECK_FALSE(trace.nodes.at(0).duration_us.has_value());
   auto pending = Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g")})});
@@ -164,8 +175,8 @@ TEST_CASE("projector: a derived group is executing while children are under way"
 
 TEST_CASE("projector: a group with state-changes of its own is defined by them", "[projector]") {
   auto trace = Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g")}),
-                        State("g", "executing", 1000.5), State("a", "executing", 1001), State("a", "error", 1002),
-                        State("g", "completed", 1009)});
+                        State("g", "executing", 1000.5), State("a", "executing", 1001),
+                        State("a", "error", 1002), State("g", "completed", 1009)});
   const NodeTrace& group = trace.nodes.at(0);
   CHECK(group.state == NodeState::kCompleted);
   CHECK(group.start_us == 1000500);
@@ -173,8 +184,10 @@ TEST_CASE("projector: a group with state-changes of its own is defined by them",
   CHECK(group.events.size() == 2);
 }
 
-TEST_CASE("projector: a node skipped while pending has an end but no start or duration", "[projector]") {
-  auto trace = Project({Started("g", {Node("g"), Node("a", "g")}), State("a", "skipped", 1003), Completed(1004)});
+TEST_CASE("projector: a node skipped while pending has an end but no start or duration",
+          "[projector]") {
+  auto trace = Project(
+      {Started("g", {Node("g"), Node("a", "g")}), State("a", "skipped", 1003), Completed(1004)});
   const NodeTrace& node = trace.nodes.at(0);
   CHECK(node.state == NodeState::kSkipped);
   CHECK(node.start_us == 0);
@@ -187,7 +200,8 @@ TEST_CASE("projector: a node skipped while pending has an end but no start or du
 }
 
 TEST_CASE("projector: status is incomplete without an end, whatever the nodes did", "[projector]") {
-  auto trace = Project({Started("n", {Node("n")}), State("n", "executing", 1001), State("n", "error", 1002)});
+  auto trace = Project(
+      {Started("n", {Node("n")}), State("n", "executing", 1001), State("n", "error", 1002)});
   CHECK(trace.status == RunStatus::kIncomplete);
   auto json = Json(trace);
   CHECK_FALSE(json.contains("endTime"));
@@ -195,9 +209,11 @@ TEST_CASE("projector: status is incomplete without an end, whatever the nodes di
   CHECK(json["status"].as_string() == "incomplete");
 }
 
-TEST_CASE("projector: completed data is the computed summary merged with what came in", "[projector]") {
-  auto trace = Project({Started("g", {Node("g"), Node("a", "g"), Node("b", "g")}), State("a", "executing", 1001),
-                        State("a", "completed", 1002), State("b", "executing", 1003), State("b", "error", 1004),
+TEST_CASE("projector: completed data is the computed summary merged with what came in",
+          "[projector]") {
+  auto trace = Project({Started("g", {Node("g"), Node("a", "g"), Node("b", "g")}),
+                        State("a", "executing", 1001), State("a", "completed", 1002),
+                        State("b", "executing", 1003), State("b", "error", 1004),
                         Completed(1250.25, R"({"totalDuration":1,"engine":{"x":[1,2.5]}})")});
   auto data = boost::json::parse(trace.events.back().data_json).as_object();
   CHECK(data["nodesCompleted"].as_int64() == 1);
@@ -207,9 +223,10 @@ TEST_CASE("projector: completed data is the computed summary merged with what ca
   CHECK(trace.events.back().data_json.find("2.5E0") == std::string::npos);
 }
 
-TEST_CASE("projector: times are plain decimal milliseconds exact to the microsecond", "[projector]") {
-  auto trace = Project({Started("n", {Node("n")}, 1759900000123.456), State("n", "executing", 1759900000123.457),
-                        Completed(1759900000200)});
+TEST_CASE("projector: times are plain decimal milliseconds exact to the microsecond",
+          "[projector]") {
+  auto trace = Project({Started("n", {Node("n")}, 1759900000123.456),
+                        State("n", "executing", 1759900000123.457), Completed(1759900000200)});
   std::string json = TraceToJson(trace);
   CHECK(json.find("\"startTime\":1759900000123.456") != std::string::npos);
   CHECK(json.find("\"duration\":76.544") != std::string::npos);
@@ -218,7 +235,8 @@ TEST_CASE("projector: times are plain decimal milliseconds exact to the microsec
 }
 
 TEST_CASE("projector: an event for an undeclared node stays in events only", "[projector]") {
-  auto trace = Project({Started("n", {Node("n")}), State("ghost", "executing", 1001), Progress("ghost", 10, 1002)});
+  auto trace = Project(
+      {Started("n", {Node("n")}), State("ghost", "executing", 1001), Progress("ghost", 10, 1002)});
   CHECK(trace.events.size() == 3);
   CHECK(trace.nodes.size() == 1);
   auto data = boost::json::parse(trace.events.back().data_json).as_object();
@@ -236,8 +254,8 @@ TEST_CASE("projector: a run without a started event is reported, not thrown", "[
 
 TEST_CASE("projector: an event after the end counts for its node but does not move the end",
           "[projector]") {
-  auto trace = Project({Started("g", {Node("g"), Node("a", "g")}), Completed(1001), State("a", "executing", 1002),
-                        State("a", "error", 1003)});
+  auto trace = Project({Started("g", {Node("g"), Node("a", "g")}), Completed(1001),
+                        State("a", "executing", 1002), State("a", "error", 1003)});
   CHECK(*trace.end_us == 1001000);
   CHECK(trace.status == RunStatus::kError);
   CHECK(trace.nodes[0].state == NodeState::kError);
@@ -245,7 +263,8 @@ TEST_CASE("projector: an event after the end counts for its node but does not mo
 }
 
 TEST_CASE("projector: order stays by seq when timestamps go backwards", "[projector]") {
-  auto trace = Project({Started("n", {Node("n")}, 1000), State("n", "executing", 999), Completed(1001)});
+  auto trace =
+      Project({Started("n", {Node("n")}, 1000), State("n", "executing", 999), Completed(1001)});
   CHECK(trace.events[1].timestamp_us == 999000);
   REQUIRE(trace.diagnostics.size() == 1);
   CHECK(trace.diagnostics[0].find("earlier") != std::string::npos);
@@ -260,7 +279,8 @@ TEST_CASE("projector: a child run is stitched into its parent node", "[projector
   });
   ExecutionTrace child = ProjectRun("c", child_events);
   CHECK(child.status == RunStatus::kError);
-  auto parent_events = Events({Started("root", {Node("root"), Node("g", "root"), Node("z", "root")}), Completed(3000)});
+  auto parent_events = Events(
+      {Started("root", {Node("root"), Node("g", "root"), Node("z", "root")}), Completed(3000)});
   ExecutionTrace parent = ProjectRun("r", parent_events, {child});
   const NodeTrace& group = parent.nodes.at(0);
   REQUIRE(group.child_traces.size() == 1);

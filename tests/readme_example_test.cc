@@ -1,8 +1,7 @@
 // The recorder example of README.md, compiled and run as it stands there.
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <stdexcept>
-
-#include <catch2/catch.hpp>
 
 #include "extrace/extrace.h"
 #include "test_support.h"
@@ -17,12 +16,13 @@ TEST_CASE("README recorder example runs as written", "[readme]") {
   extrace::testing::TempDir dir;
   std::string path = dir.File("extrace.db");
   // --- as in README.md ---
-  auto recorder = extrace::OpenRecorder(path);            // Result<std::unique_ptr<Recorder>>
+  auto recorder = extrace::OpenRecorder(path);  // Result<std::unique_ptr<Recorder>>
   REQUIRE(recorder.has_value());
   auto& rec = **recorder;
-  auto run = rec.StartRun({"flow", {{"flow", "My Flow", "group"},
-                                     {"load", "Load", "task", "flow"},
-                                     {"save", "Save", "task", "flow", /*weight=*/3}}});
+  auto run = rec.StartRun({"flow",
+                           {{"flow", "My Flow", "group"},
+                            {"load", "Load", "task", "flow"},
+                            {"save", "Save", "task", "flow", /*weight=*/3}}});
   REQUIRE(run.has_value());
   extrace::NodeScope::Run(rec, *run, "load", [&](extrace::NodeScope& node) {
     node.Progress(50, "half way");

@@ -114,7 +114,8 @@ std::vector<std::string> ChangedEnvironment(const std::vector<std::string>& chan
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
   for (const auto& change : changes) {
     std::string name = change.substr(0, change.find('='));
-    std::erase_if(env, [&](const std::string& e) { return e.compare(0, name.size() + 1, name + "=") == 0; });
+    std::erase_if(
+        env, [&](const std::string& e) { return e.compare(0, name.size() + 1, name + "=") == 0; });
     if (change.find('=') != std::string::npos) env.push_back(change);
   }
   return env;
@@ -167,8 +168,8 @@ ProcessResult RunProcessWithEnv(const std::string& program, const std::vector<st
   return result;
 }
 
-ProcessResult RunCliWithEnv(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                            const std::string& input) {
+ProcessResult RunCliWithEnv(const std::vector<std::string>& args,
+                            const std::vector<std::string>& env, const std::string& input) {
   return RunProcessWithEnv(EXTRACE_CLI, args, env, input);
 }
 
@@ -231,8 +232,8 @@ std::optional<std::string> ChildProcess::ReadLine(std::chrono::milliseconds time
       return line;
     }
     if (out_eof_) return std::nullopt;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                      std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     pollfd fd{out_fd_, POLLIN, 0};
     int ready = poll(&fd, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
     if (ready < 0 && errno == EINTR) continue;

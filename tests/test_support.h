@@ -49,8 +49,8 @@ namespace extrace::testing {
 // `env` entry "NAME=value" sets NAME, a bare "NAME" removes it.
 ProcessResult RunProcessWithEnv(const std::string& program, const std::vector<std::string>& args,
                                 const std::vector<std::string>& env, const std::string& input = "");
-ProcessResult RunCliWithEnv(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                            const std::string& input = "");
+ProcessResult RunCliWithEnv(const std::vector<std::string>& args,
+                            const std::vector<std::string>& env, const std::string& input = "");
 
 // A child process the test drives while it runs: reads its stdout line by line,
 // writes to its stdin, kills it at a chosen moment. stderr is collected on the

@@ -1,10 +1,10 @@
 // `extrace ingest [FILE...]`: streams JSON Lines events into the log in
 // batches. The first bad line stops it; every valid line before it is stored.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-
-#include <fmt/format.h>
 
 #include "storage/event_json.h"
 #include "storage/event_store.h"
@@ -38,9 +38,12 @@ struct Ingestor {
       if (error.code == StatusCode::kConflict)
         std::fprintf(stderr, "%s\n", Where(lines[result.failed_index], error.message).c_str());
       else
-        std::fprintf(stderr, "extrace ingest: stopped at lines %lld-%lld%s (every line before them is stored): %s\n",
-                     static_cast<long long>(lines[result.failed_index]), static_cast<long long>(lines.back()),
-                     source.empty() ? "" : (" of " + source).c_str(), error.message.c_str());
+        std::fprintf(
+            stderr,
+            "extrace ingest: stopped at lines %lld-%lld%s (every line before them is stored): %s\n",
+            static_cast<long long>(lines[result.failed_index]),
+            static_cast<long long>(lines.back()), source.empty() ? "" : (" of " + source).c_str(),
+            error.message.c_str());
       exit_code = ExitCodeFor(error.code);
     }
     batch.clear();
@@ -78,7 +81,8 @@ struct Ingestor {
     if (in.bad()) {
       Commit();
       std::fprintf(stderr, "extrace ingest: %s: read error after line %lld\n",
-                   source.empty() ? "standard input" : source.c_str(), static_cast<long long>(number));
+                   source.empty() ? "standard input" : source.c_str(),
+                   static_cast<long long>(number));
       return ExitCodeFor(StatusCode::kIoError);
     }
     return Commit();
@@ -87,7 +91,8 @@ struct Ingestor {
 
 }  // namespace
 
-int Ingest(const GlobalOptions& global, const std::vector<std::string>& files, bool normal_durability) {
+int Ingest(const GlobalOptions& global, const std::vector<std::string>& files,
+           bool normal_durability) {
   StoreOptions options;
   options.durability = normal_durability ? Durability::kNormal : Durability::kFull;
   // Check every file before storing anything from the first.

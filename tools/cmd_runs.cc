@@ -1,10 +1,9 @@
 // `extrace list | show | events | export`: reading runs back out of the log.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "query/trace_json.h"
 #include "query/trace_loader.h"
@@ -35,7 +34,8 @@ Result<RunSummary> FindRun(EventStore& store, const std::string& id) {
   auto run = store.GetRun(id);
   if (!run) return tl::unexpected(run.error());
   if (!*run || (*run)->event_count == 0)
-    return MakeError(StatusCode::kNotFound, fmt::format("no run with executionId \"{}\" in {}", id, store.path()));
+    return MakeError(StatusCode::kNotFound,
+                     fmt::format("no run with executionId \"{}\" in {}", id, store.path()));
   return **run;
 }
 
@@ -44,17 +44,29 @@ void WriteRunJson(JsonWriter& w, const RunSummary& run) {
   w.Key("executionId");
   w.String(run.execution_id);
   w.Key("rootNodeId");
-  if (run.root_node_id.empty()) w.Raw("null"); else w.String(run.root_node_id);
+  if (run.root_node_id.empty())
+    w.Raw("null");
+  else
+    w.String(run.root_node_id);
   w.Key("status");
   w.String(RunStatusName(run.status));
   w.Key("startTime");
-  if (run.start_us) w.Millis(*run.start_us); else w.Raw("null");
+  if (run.start_us)
+    w.Millis(*run.start_us);
+  else
+    w.Raw("null");
   w.Key("duration");
-  if (run.start_us && run.end_us) w.Millis(*run.end_us - *run.start_us); else w.Raw("null");
+  if (run.start_us && run.end_us)
+    w.Millis(*run.end_us - *run.start_us);
+  else
+    w.Raw("null");
   w.Key("eventCount");
   w.Int(run.event_count);
   w.Key("parentExecutionId");
-  if (run.parent_execution_id.empty()) w.Raw("null"); else w.String(run.parent_execution_id);
+  if (run.parent_execution_id.empty())
+    w.Raw("null");
+  else
+    w.String(run.parent_execution_id);
   w.EndObject();
 }
 
@@ -65,7 +77,8 @@ void PrintNodeRows(const NodeTrace& node, int64_t run_start, int depth,
   if (!node.child_execution_id.empty()) name += " [child run " + node.child_execution_id + "]";
   bool started = node.start_us != 0;
   std::string progress;
-  if (node.state != NodeState::kCompleted && node.progress > 0) progress = fmt::format("{}%", node.progress);
+  if (node.state != NodeState::kCompleted && node.progress > 0)
+    progress = fmt::format("{}%", node.progress);
   std::string error;
   if (node.state == NodeState::kError) {
     // A child run's node carries run-level events: its message is on `error`.
@@ -81,7 +94,8 @@ void PrintNodeRows(const NodeTrace& node, int64_t run_start, int depth,
     constexpr size_t kErrorWidth = 72;
     if (error.size() > kErrorWidth) {
       size_t cut = kErrorWidth - 3;
-      while (cut > 0 && (static_cast<unsigned char>(error[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+      while (cut > 0 && (static_cast<unsigned char>(error[cut]) & 0xC0) == 0x80)
+        --cut;  // whole UTF-8 characters
       error = error.substr(0, cut) + "...";
     }
   }
@@ -134,8 +148,8 @@ int Show(const GlobalOptions& global, const std::string& id, bool json) {
     std::printf("%s\n", TraceToJson(*trace).c_str());
     return kExitOk;
   }
-  std::printf("run %s  flow %s  status %s\n", trace->execution_id.c_str(), trace->root_node_id.c_str(),
-              std::string(RunStatusName(trace->status)).c_str());
+  std::printf("run %s  flow %s  status %s\n", trace->execution_id.c_str(),
+              trace->root_node_id.c_str(), std::string(RunStatusName(trace->status)).c_str());
   std::printf("started %s", IsoTime(trace->start_us).c_str());
   if (trace->duration_us)
     std::printf("  duration %s", HumanDuration(*trace->duration_us).c_str());
@@ -213,12 +227,14 @@ int Export(const GlobalOptions& global, const std::string& id, const std::string
     out.flush();
     if (!out) {
       std::remove(temp.c_str());
-      return Fail("export", Error{StatusCode::kIoError, fmt::format("{}: cannot write the file", output)});
+      return Fail("export",
+                  Error{StatusCode::kIoError, fmt::format("{}: cannot write the file", output)});
     }
   }
   if (std::rename(temp.c_str(), output.c_str()) != 0) {
     std::remove(temp.c_str());
-    return Fail("export", Error{StatusCode::kIoError, fmt::format("{}: cannot write the file", output)});
+    return Fail("export",
+                Error{StatusCode::kIoError, fmt::format("{}: cannot write the file", output)});
   }
   std::fprintf(stderr, "wrote %s (%zu bytes)\n", output.c_str(), json.size());
   return kExitOk;

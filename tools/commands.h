@@ -12,7 +12,8 @@ struct GlobalOptions {
   std::string db_path;  // --db, else $EXTRACE_DB, else ./extrace.db
 };
 
-int Ingest(const GlobalOptions& global, const std::vector<std::string>& files, bool normal_durability);
+int Ingest(const GlobalOptions& global, const std::vector<std::string>& files,
+           bool normal_durability);
 int List(const GlobalOptions& global, bool json);
 int Show(const GlobalOptions& global, const std::string& id, bool json);
 int Events(const GlobalOptions& global, const std::string& id, const std::string& node);

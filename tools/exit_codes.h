@@ -11,17 +11,28 @@ inline constexpr int kExitUsage = 2;
 
 inline int ExitCodeFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return kExitOk;
-    case StatusCode::kInvalidInput: return 3;
-    case StatusCode::kConflict: return 4;
-    case StatusCode::kNotFound: return 5;
-    case StatusCode::kBusy: return 6;
-    case StatusCode::kReadOnly: return 7;
-    case StatusCode::kDiskFull: return 8;
-    case StatusCode::kCorrupt: return 9;
-    case StatusCode::kSchemaTooNew: return 10;
-    case StatusCode::kIoError: return 11;
-    case StatusCode::kInternal: return kExitInternal;
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kInvalidInput:
+      return 3;
+    case StatusCode::kConflict:
+      return 4;
+    case StatusCode::kNotFound:
+      return 5;
+    case StatusCode::kBusy:
+      return 6;
+    case StatusCode::kReadOnly:
+      return 7;
+    case StatusCode::kDiskFull:
+      return 8;
+    case StatusCode::kCorrupt:
+      return 9;
+    case StatusCode::kSchemaTooNew:
+      return 10;
+    case StatusCode::kIoError:
+      return 11;
+    case StatusCode::kInternal:
+      return kExitInternal;
   }
   return kExitInternal;
 }

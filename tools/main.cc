@@ -1,9 +1,8 @@
 // The extrace command line: parses arguments (CLI11, included here only because
 // it is slow to compile) and dispatches to the commands in commands.h.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
-
-#include <CLI/CLI.hpp>
 
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
@@ -15,11 +14,13 @@ int main(int argc, char** argv) {
   GlobalOptions global;
   const char* env_db = std::getenv("EXTRACE_DB");
   global.db_path = env_db && *env_db ? env_db : "./extrace.db";
-  app.add_option("--db", global.db_path, "event store file (default $EXTRACE_DB, else ./extrace.db)");
+  app.add_option("--db", global.db_path,
+                 "event store file (default $EXTRACE_DB, else ./extrace.db)");
 
   std::vector<std::string> files;
   bool normal_durability = false;
-  auto* ingest = app.add_subcommand("ingest", "store events from JSON Lines files (standard input when none)");
+  auto* ingest =
+      app.add_subcommand("ingest", "store events from JSON Lines files (standard input when none)");
   ingest->add_option("files", files, "JSON Lines files");
   ingest->add_flag("--durability-normal", normal_durability,
                    "survive a process crash only (faster); default: survive a power cut");
@@ -39,7 +40,8 @@ int main(int argc, char** argv) {
   events->add_option("--node", node, "only the events of this node");
 
   std::string output;
-  auto* exporter = app.add_subcommand("export", "the ExecutionTrace JSON, to a file or standard output");
+  auto* exporter =
+      app.add_subcommand("export", "the ExecutionTrace JSON, to a file or standard output");
   exporter->add_option("id", id, "execution id")->required();
   exporter->add_option("-o,--output", output, "file to write (default: standard output)");
 

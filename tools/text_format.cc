@@ -1,9 +1,9 @@
 // Formatting for people: see text_format.h.
 #include "tools/text_format.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace extrace::cli {
 
@@ -19,7 +19,8 @@ std::string IsoTime(int64_t micros) {
 
 std::string HumanDuration(int64_t micros) {
   std::string sign = micros < 0 ? "-" : "";
-  uint64_t us = micros < 0 ? uint64_t{0} - static_cast<uint64_t>(micros) : static_cast<uint64_t>(micros);
+  uint64_t us =
+      micros < 0 ? uint64_t{0} - static_cast<uint64_t>(micros) : static_cast<uint64_t>(micros);
   if (us < 1000) return fmt::format("{}{} us", sign, us);
   if (us < 1'000'000) return fmt::format("{}{:.4g} ms", sign, us / 1000.0);
   if (us < 60'000'000) return fmt::format("{}{:.3g} s", sign, us / 1e6);

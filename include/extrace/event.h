@@ -41,8 +41,8 @@ struct Event {
   int64_t seq = 0;           // 0: absent, the store assigns the next number of the run
   int64_t timestamp_us = 0;  // microseconds since the Unix epoch
   EventType type = EventType::kStarted;
-  std::string node_id;       // empty: the event names no node
-  std::string data_json;     // the `data` object as canonical JSON; empty means {}
+  std::string node_id;    // empty: the event names no node
+  std::string data_json;  // the `data` object as canonical JSON; empty means {}
 
   friend bool operator==(const Event&, const Event&) = default;
 };

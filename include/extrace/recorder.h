@@ -62,7 +62,7 @@ struct RunStart {
   RunStart(std::string root, std::vector<GraphNode> graph)
       : root_node_id(std::move(root)), nodes(std::move(graph)) {}
 
-  std::string execution_id;         // empty: the recorder makes a unique one
+  std::string execution_id;  // empty: the recorder makes a unique one
   std::string root_node_id;
   std::vector<GraphNode> nodes;     // declaration order; must include the root
   std::string config_json = "{}";   // a JSON object

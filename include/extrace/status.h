@@ -4,25 +4,24 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace extrace {
 
 // Each code maps to one documented exit code of the CLI (tools/exit_codes.h).
 enum class StatusCode {
   kOk = 0,
-  kInvalidInput,   // a malformed event or argument
-  kConflict,       // a different event under a stored (executionId, seq)
-  kNotFound,       // unknown execution id, missing file
-  kBusy,           // the database stayed locked past every retry
-  kReadOnly,       // the database or its folder cannot be written
-  kDiskFull,       // SQLITE_FULL or ENOSPC
-  kCorrupt,        // not a database, or a damaged one
-  kSchemaTooNew,   // written by a newer extrace
-  kIoError,        // any other I/O failure
-  kInternal,       // a bug: an invariant did not hold
+  kInvalidInput,  // a malformed event or argument
+  kConflict,      // a different event under a stored (executionId, seq)
+  kNotFound,      // unknown execution id, missing file
+  kBusy,          // the database stayed locked past every retry
+  kReadOnly,      // the database or its folder cannot be written
+  kDiskFull,      // SQLITE_FULL or ENOSPC
+  kCorrupt,       // not a database, or a damaged one
+  kSchemaTooNew,  // written by a newer extrace
+  kIoError,       // any other I/O failure
+  kInternal,      // a bug: an invariant did not hold
 };
 
 std::string_view StatusCodeName(StatusCode code);

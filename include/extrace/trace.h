@@ -29,7 +29,7 @@ struct NodeTrace {
   double progress = 0;
   std::vector<TraceEvent> events;
   std::vector<NodeTrace> child_traces;
-  bool has_child_traces = false;  // a group node: childTraces is written even when empty
+  bool has_child_traces = false;   // a group node: childTraces is written even when empty
   std::string child_execution_id;  // set when this node stands for a child run
 };
 

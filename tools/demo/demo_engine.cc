@@ -7,6 +7,7 @@
 // work; group nodes are derived by the projector from their children. At the
 // end it prints a one-line summary from Recorder::Trace(), then shows the run
 // with the extrace CLI that sits beside it (`extrace list`, `extrace show ID`).
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,8 +24,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "extrace/extrace.h"
 #include "tools/demo/demo_work.h"
@@ -51,7 +50,8 @@ constexpr const char* kUsage =
     "  --execution-id ID    the run's id (default: a fresh one)\n"
     "  --fail-at NODE       make task NODE fail halfway (an error run); NODE is one of\n"
     "                       generate parse transform sort stats hash validate report\n"
-    "                       check-order check-totals check-hash (the last three: in the child run)\n"
+    "                       check-order check-totals check-hash (the last three: in the child "
+    "run)\n"
     "  --no-cli             do not run `extrace list` and `extrace show ID` at the end\n"
     "exit status: 0 run completed, 1 run failed, 2 usage, 3 store or work folder error\n";
 
@@ -66,9 +66,9 @@ struct Options {
   bool run_cli = true;
 };
 
-const std::vector<std::string_view> kTaskIds = {"generate",    "parse",        "transform", "sort",
-                                                "stats",       "hash",         "validate",  "report",
-                                                "check-order", "check-totals", "check-hash"};
+const std::vector<std::string_view> kTaskIds = {
+    "generate", "parse",  "transform",   "sort",         "stats",     "hash",
+    "validate", "report", "check-order", "check-totals", "check-hash"};
 
 template <typename T>
 bool ParseNumber(std::string_view text, T& out) {
@@ -84,8 +84,8 @@ std::optional<Options> ParseArgs(int argc, char** argv, int& exit_code) {
     exit_code = kExitUsage;
     return std::nullopt;
   };
-  static const std::vector<std::string_view> kWithValue = {"--db",      "--workdir",      "--records", "--seed",
-                                                           "--threads", "--execution-id", "--fail-at"};
+  static const std::vector<std::string_view> kWithValue = {
+      "--db", "--workdir", "--records", "--seed", "--threads", "--execution-id", "--fail-at"};
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -138,10 +138,18 @@ std::string JsonString(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20)
           out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
@@ -152,7 +160,9 @@ std::string JsonString(std::string_view text) {
   return out + "\"";
 }
 
-std::string Seconds(int64_t micros) { return fmt::format("{:.3f} s", static_cast<double>(micros) / 1e6); }
+std::string Seconds(int64_t micros) {
+  return fmt::format("{:.3f} s", static_cast<double>(micros) / 1e6);
+}
 
 // Runs a task's work with a ProgressFn that reports to the node's scope. When
 // --fail-at names the task, it throws instead of reporting 50% or more (or at
@@ -163,12 +173,14 @@ void Step(NodeScope& scope, const std::string& node_id, const Options& options, 
   ProgressFn progress = [&](double percent, std::string_view message) {
     if (inject && percent >= 50) {
       inject = false;
-      throw std::runtime_error(fmt::format("injected failure (--fail-at {}) at {}%", node_id, percent));
+      throw std::runtime_error(
+          fmt::format("injected failure (--fail-at {}) at {}%", node_id, percent));
     }
     scope.Progress(percent, message);
   };
   work(progress);
-  if (inject) throw std::runtime_error(fmt::format("injected failure (--fail-at {}) at the end", node_id));
+  if (inject)
+    throw std::runtime_error(fmt::format("injected failure (--fail-at {}) at the end", node_id));
 }
 
 // What the tasks hand each other; the graph's edges order every access.
@@ -195,7 +207,8 @@ void RunValidation(Recorder& recorder, const Options& options, Shared& shared, N
       {"check-totals", "Check totals", "task", "validation", 1},
       {"check-hash", "Check hash", "task", "validation", 1},
   };
-  child.config_json = fmt::format(R"({{"records":{},"expectedHash":"{:016x}"}})", shared.sorted.size(), shared.hash);
+  child.config_json = fmt::format(R"({{"records":{},"expectedHash":"{:016x}"}})",
+                                  shared.sorted.size(), shared.hash);
   child.parent_execution_id = shared.execution_id;
   child.parent_node_id = "validate";
   auto id = recorder.StartRun(child);
@@ -204,22 +217,32 @@ void RunValidation(Recorder& recorder, const Options& options, Shared& shared, N
   progress(0, fmt::format("child run {} started: 3 checks", *id));
 
   std::vector<Task> tasks = {
-      {"check-order", {}, [&](NodeScope& s) {
-         Step(s, "check-order", options, [&](const ProgressFn& p) { CheckOrder(shared.sorted, p); });
+      {"check-order",
+       {},
+       [&](NodeScope& s) {
+         Step(s, "check-order", options,
+              [&](const ProgressFn& p) { CheckOrder(shared.sorted, p); });
        }},
-      {"check-totals", {}, [&](NodeScope& s) {
-         Step(s, "check-totals", options, [&](const ProgressFn& p) { CheckTotals(shared.sorted, shared.stats, p); });
+      {"check-totals",
+       {},
+       [&](NodeScope& s) {
+         Step(s, "check-totals", options,
+              [&](const ProgressFn& p) { CheckTotals(shared.sorted, shared.stats, p); });
        }},
-      {"check-hash", {}, [&](NodeScope& s) {
-         Step(s, "check-hash", options, [&](const ProgressFn& p) { CheckHash(shared.sorted, shared.hash, p); });
+      {"check-hash",
+       {},
+       [&](NodeScope& s) {
+         Step(s, "check-hash", options,
+              [&](const ProgressFn& p) { CheckHash(shared.sorted, shared.hash, p); });
        }},
   };
   // The node's own progress follows the checks (straight to the scope: this
   // runs on the child's worker threads and must not throw).
-  GraphOutcome outcome = RunGraph(recorder, *id, tasks, options.threads, [&](size_t done, size_t total) {
-    scope.Progress(100.0 * static_cast<double>(done) / static_cast<double>(total),
-                   fmt::format("{} of {} checks passed", done, total));
-  });
+  GraphOutcome outcome =
+      RunGraph(recorder, *id, tasks, options.threads, [&](size_t done, size_t total) {
+        scope.Progress(100.0 * static_cast<double>(done) / static_cast<double>(total),
+                       fmt::format("{} of {} checks passed", done, total));
+      });
   if (!outcome.ok) {
     std::string message = fmt::format("check {} failed: {}", outcome.failed_node, outcome.message);
     recorder.FailRun(*id, message);
@@ -240,8 +263,9 @@ const NodeTrace* FindChildRun(const std::vector<NodeTrace>& nodes) {
 std::string SelfDirectory(const char* argv0) {
   char buffer[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", buffer, sizeof buffer - 1);
-  std::filesystem::path self = n > 0 ? std::filesystem::path(std::string(buffer, static_cast<size_t>(n)))
-                                     : std::filesystem::path(argv0);
+  std::filesystem::path self =
+      n > 0 ? std::filesystem::path(std::string(buffer, static_cast<size_t>(n)))
+            : std::filesystem::path(argv0);
   return self.parent_path().string();
 }
 
@@ -296,9 +320,11 @@ int Main(int argc, char** argv) {
   if (!options.execution_id.empty()) {
     auto existing = ReadTrace(options.db, options.execution_id);
     if (existing || existing.error().code != StatusCode::kNotFound) {
-      std::fprintf(stderr, "extrace-demo: --execution-id: %s\n",
-                   existing ? fmt::format("run \"{}\" is already in {}", options.execution_id, options.db).c_str()
-                            : existing.error().message.c_str());
+      std::fprintf(
+          stderr, "extrace-demo: --execution-id: %s\n",
+          existing
+              ? fmt::format("run \"{}\" is already in {}", options.execution_id, options.db).c_str()
+              : existing.error().message.c_str());
       return existing ? kExitUsage : kExitStore;
     }
   }
@@ -320,12 +346,14 @@ int Main(int argc, char** argv) {
       {"validate", "Validate", "group", "pipeline", 2},  // its work is a child run
       {"report", "Write report", "task", "pipeline", 1},
   };
-  run.config_json = fmt::format(R"({{"records":{},"seed":{},"threads":{},"workdir":{},"failAt":{}}})",
-                                options.records, options.seed, options.threads, JsonString(options.workdir),
-                                options.fail_at.empty() ? "null" : JsonString(options.fail_at));
+  run.config_json =
+      fmt::format(R"({{"records":{},"seed":{},"threads":{},"workdir":{},"failAt":{}}})",
+                  options.records, options.seed, options.threads, JsonString(options.workdir),
+                  options.fail_at.empty() ? "null" : JsonString(options.fail_at));
   auto started = recorder->StartRun(run);
   if (!started) {
-    std::fprintf(stderr, "extrace-demo: cannot start the run: %s\n", started.error().message.c_str());
+    std::fprintf(stderr, "extrace-demo: cannot start the run: %s\n",
+                 started.error().message.c_str());
     return kExitStore;
   }
   Shared shared;
@@ -336,23 +364,46 @@ int Main(int argc, char** argv) {
     return [&options, node_id, work](NodeScope& scope) { Step(scope, node_id, options, work); };
   };
   std::vector<Task> tasks = {
-      {"generate", {}, step("generate", [&](const ProgressFn& p) {
-         shared.csv_bytes = GenerateCsv(csv_path, options.records, options.seed, p);
-       })},
-      {"parse", {"generate"}, step("parse", [&](const ProgressFn& p) { shared.records = ParseCsv(csv_path, p); })},
-      {"transform", {"parse"}, step("transform", [&](const ProgressFn& p) { Transform(shared.records, p); })},
-      {"sort", {"transform"}, step("sort", [&](const ProgressFn& p) {
-         shared.sorted = shared.records;
-         SortRecords(shared.sorted, p);
-       })},
-      {"stats", {"transform"}, step("stats", [&](const ProgressFn& p) { shared.stats = ComputeStats(shared.records, p); })},
-      {"hash", {"sort"}, step("hash", [&](const ProgressFn& p) { shared.hash = HashRecords(shared.sorted, p); })},
-      {"validate", {"hash", "stats"}, [&](NodeScope& scope) {
-         Step(scope, "validate", options, [&](const ProgressFn& p) { RunValidation(*recorder, options, shared, scope, p); });
+      {"generate",
+       {},
+       step("generate",
+            [&](const ProgressFn& p) {
+              shared.csv_bytes = GenerateCsv(csv_path, options.records, options.seed, p);
+            })},
+      {"parse",
+       {"generate"},
+       step("parse", [&](const ProgressFn& p) { shared.records = ParseCsv(csv_path, p); })},
+      {"transform",
+       {"parse"},
+       step("transform", [&](const ProgressFn& p) { Transform(shared.records, p); })},
+      {"sort",
+       {"transform"},
+       step("sort",
+            [&](const ProgressFn& p) {
+              shared.sorted = shared.records;
+              SortRecords(shared.sorted, p);
+            })},
+      {"stats",
+       {"transform"},
+       step("stats", [&](const ProgressFn& p) { shared.stats = ComputeStats(shared.records, p); })},
+      {"hash",
+       {"sort"},
+       step("hash", [&](const ProgressFn& p) { shared.hash = HashRecords(shared.sorted, p); })},
+      {"validate",
+       {"hash", "stats"},
+       [&](NodeScope& scope) {
+         Step(scope, "validate", options,
+              [&](const ProgressFn& p) { RunValidation(*recorder, options, shared, scope, p); });
        }},
-      {"report", {"validate"}, step("report", [&](const ProgressFn& p) {
-         WriteReport(report_path, {id, options.seed, shared.csv_bytes, &shared.stats, &shared.sorted, shared.hash}, p);
-       })},
+      {"report",
+       {"validate"},
+       step("report",
+            [&](const ProgressFn& p) {
+              WriteReport(
+                  report_path,
+                  {id, options.seed, shared.csv_bytes, &shared.stats, &shared.sorted, shared.hash},
+                  p);
+            })},
   };
 
   GraphOutcome outcome = RunGraph(*recorder, id, tasks, options.threads);
@@ -363,19 +414,21 @@ int Main(int argc, char** argv) {
 
   auto trace = recorder->Trace(id);
   if (!trace) {
-    std::fprintf(stderr, "extrace-demo: cannot read run %s back: %s\n", id.c_str(), trace.error().message.c_str());
+    std::fprintf(stderr, "extrace-demo: cannot read run %s back: %s\n", id.c_str(),
+                 trace.error().message.c_str());
     return kExitStore;
   }
   std::string child;
   if (const NodeTrace* node = FindChildRun(trace->nodes))
     child = fmt::format(" (+{} in child run {} {})", node->events.size(), node->child_execution_id,
                         NodeStateName(node->state));
-  std::string result = outcome.ok ? fmt::format("fnv1a {:016x}, report {}", shared.hash, report_path)
-                                  : fmt::format("failed at {}: {}", outcome.failed_node, outcome.message);
+  std::string result = outcome.ok
+                           ? fmt::format("fnv1a {:016x}, report {}", shared.hash, report_path)
+                           : fmt::format("failed at {}: {}", outcome.failed_node, outcome.message);
   std::printf("extrace-demo: run %s %s in %s, %zu events%s, %llu records, %s\n", id.c_str(),
               std::string(RunStatusName(trace->status)).c_str(),
-              trace->duration_us ? Seconds(*trace->duration_us).c_str() : "?", trace->events.size(), child.c_str(),
-              static_cast<unsigned long long>(options.records), result.c_str());
+              trace->duration_us ? Seconds(*trace->duration_us).c_str() : "?", trace->events.size(),
+              child.c_str(), static_cast<unsigned long long>(options.records), result.c_str());
   for (const std::string& text : trace->diagnostics)
     std::fprintf(stderr, "extrace-demo: trace diagnostic: %s\n", text.c_str());
   bool run_ok = outcome.ok && trace->status == RunStatus::kCompleted;

@@ -1,6 +1,8 @@
 // The demo engine's work steps: see demo_work.h.
 #include "tools/demo/demo_work.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -10,8 +12,6 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace extrace::demo {
 namespace {
@@ -42,7 +42,9 @@ int32_t DaysFromCivil(int y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int32_t>(doe) - 719468;
 }
 
-std::string MegaBytes(uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
+std::string MegaBytes(uint64_t bytes) {
+  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
+}
 
 [[noreturn]] void BadLine(uint64_t line, std::string_view what) {
   throw std::runtime_error(fmt::format("data.csv line {}: {}", line, what));
@@ -58,7 +60,8 @@ T ParseNumber(std::string_view field, uint64_t line, std::string_view name) {
 }
 
 int32_t ParseDay(std::string_view field, uint64_t line) {
-  if (field.size() != 10 || field[4] != '-' || field[7] != '-') BadLine(line, "date: not YYYY-MM-DD");
+  if (field.size() != 10 || field[4] != '-' || field[7] != '-')
+    BadLine(line, "date: not YYYY-MM-DD");
   int y = ParseNumber<int>(field.substr(0, 4), line, "date year");
   unsigned m = ParseNumber<unsigned>(field.substr(5, 2), line, "date month");
   unsigned d = ParseNumber<unsigned>(field.substr(8, 2), line, "date day");
@@ -88,9 +91,11 @@ std::string DayToIso(int32_t z) {
   return fmt::format("{:04}-{:02}-{:02}", y + (m <= 2), m, d);
 }
 
-uint64_t GenerateCsv(const std::string& path, uint64_t count, uint64_t seed, const ProgressFn& progress) {
+uint64_t GenerateCsv(const std::string& path, uint64_t count, uint64_t seed,
+                     const ProgressFn& progress) {
   std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (!file) throw std::runtime_error(fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
+  if (!file)
+    throw std::runtime_error(fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
   SplitMix64 random{seed};
   std::string buffer;
   buffer.reserve(1 << 20);
@@ -110,10 +115,11 @@ uint64_t GenerateCsv(const std::string& path, uint64_t count, uint64_t seed, con
     int32_t day = kFirstDay + static_cast<int32_t>(random.Next() % kDays);
     // Skewed categories: the first ones sell more.
     double c = random.Uniform();
-    size_t category = std::min(kCategories.size() - 1, static_cast<size_t>(c * c * kCategories.size()));
+    size_t category =
+        std::min(kCategories.size() - 1, static_cast<size_t>(c * c * kCategories.size()));
     int region = static_cast<int>(random.Next() % kRegions);
     uint64_t quantity = 1 + random.Next() % 20;
-    if (random.Next() % 50 == 0) quantity = 20 + random.Next() % 181;  // bulk orders
+    if (random.Next() % 50 == 0) quantity = 20 + random.Next() % 181;      // bulk orders
     long long cents = std::llround(100 * std::exp(random.Uniform() * 7));  // 1.00 to ~1100
     auto put = [&](auto value) {
       auto [end, ec] = std::to_chars(number, number + sizeof number, value);
@@ -129,13 +135,14 @@ uint64_t GenerateCsv(const std::string& path, uint64_t count, uint64_t seed, con
     buffer.push_back(',');
     put(quantity);
     buffer.push_back(',');
-    auto [end, ec] = std::to_chars(number, number + sizeof number, cents / 100.0,
-                                   std::chars_format::fixed, 2);
+    auto [end, ec] =
+        std::to_chars(number, number + sizeof number, cents / 100.0, std::chars_format::fixed, 2);
     buffer.append(number, end);
     buffer.push_back('\n');
     if (buffer.size() > (1 << 20) - 256) flush();
     ticker.Update(i + 1, [&] {
-      return fmt::format("wrote {} of {} records ({})", i + 1, count, MegaBytes(written + buffer.size()));
+      return fmt::format("wrote {} of {} records ({})", i + 1, count,
+                         MegaBytes(written + buffer.size()));
     });
   }
   flush();
@@ -180,7 +187,8 @@ std::vector<Record> ParseCsv(const std::string& path, const ProgressFn& progress
     r.id = ParseNumber<uint32_t>(fields[0], line_number, "id");
     r.day = ParseDay(fields[1], line_number);
     auto category = std::find(kCategories.begin(), kCategories.end(), fields[2]);
-    if (category == kCategories.end()) BadLine(line_number, fmt::format("unknown category \"{}\"", fields[2]));
+    if (category == kCategories.end())
+      BadLine(line_number, fmt::format("unknown category \"{}\"", fields[2]));
     r.category = static_cast<uint8_t>(category - kCategories.begin());
     if (fields[3].size() < 2 || fields[3][0] != 'R') BadLine(line_number, "region: expected R<n>");
     r.region = ParseNumber<uint8_t>(fields[3].substr(1), line_number, "region");
@@ -206,7 +214,9 @@ void Transform(std::vector<Record>& records, const ProgressFn& progress) {
     int weekday = static_cast<int>((r.day + 4) % 7);  // 1970-01-01 was a Thursday (4)
     r.score = std::log1p(r.net) * (1 + 0.1 * r.region) + (weekday == 0 || weekday == 6 ? 0.5 : 0.0);
     r.bucket = std::min(kBuckets - 1, static_cast<int>(std::log2(r.net + 1)));
-    ticker.Update(i + 1, [&] { return fmt::format("derived fields of {} of {} records", i + 1, records.size()); });
+    ticker.Update(i + 1, [&] {
+      return fmt::format("derived fields of {} of {} records", i + 1, records.size());
+    });
   }
 }
 
@@ -219,18 +229,23 @@ bool ReportOrder(const Record& a, const Record& b) {
 void SortRecords(std::vector<Record>& records, const ProgressFn& progress) {
   constexpr size_t kChunks = 8;  // sorted one by one (70%), then merged in 3 passes (30%)
   const size_t n = records.size();
-  auto bound = [&](size_t k) { return records.begin() + static_cast<ptrdiff_t>(std::min(n, n * k / kChunks)); };
+  auto bound = [&](size_t k) {
+    return records.begin() + static_cast<ptrdiff_t>(std::min(n, n * k / kChunks));
+  };
   for (size_t k = 0; k < kChunks; ++k) {
     std::sort(bound(k), bound(k + 1), ReportOrder);
-    progress(70.0 * static_cast<double>(k + 1) / kChunks,
-             fmt::format("sorted chunk {} of {} ({} records)", k + 1, kChunks, bound(k + 1) - bound(k)));
+    progress(
+        70.0 * static_cast<double>(k + 1) / kChunks,
+        fmt::format("sorted chunk {} of {} ({} records)", k + 1, kChunks, bound(k + 1) - bound(k)));
   }
   int pass = 0;
   for (size_t width = 1; width < kChunks; width *= 2) {
     ++pass;
     for (size_t k = 0; k + width < kChunks; k += 2 * width)
-      std::inplace_merge(bound(k), bound(k + width), bound(std::min(kChunks, k + 2 * width)), ReportOrder);
-    progress(70.0 + 10.0 * pass, fmt::format("merge pass {} of 3: runs of {} chunks", pass, 2 * width));
+      std::inplace_merge(bound(k), bound(k + width), bound(std::min(kChunks, k + 2 * width)),
+                         ReportOrder);
+    progress(70.0 + 10.0 * pass,
+             fmt::format("merge pass {} of 3: runs of {} chunks", pass, 2 * width));
   }
 }
 
@@ -265,7 +280,8 @@ Stats ComputeStats(const std::vector<Record>& records, const ProgressFn& progres
     std::vector<double>& v = nets[c];
     auto at = [&](double q) {
       if (v.empty()) return 0.0;
-      auto k = v.begin() + static_cast<ptrdiff_t>(std::min(v.size() - 1, static_cast<size_t>(q * v.size())));
+      auto k = v.begin() +
+               static_cast<ptrdiff_t>(std::min(v.size() - 1, static_cast<size_t>(q * v.size())));
       std::nth_element(v.begin(), k, v.end());
       return *k;
     };
@@ -292,7 +308,8 @@ uint64_t HashRecords(const std::vector<Record>& records, const ProgressFn& progr
     HashBytes(h, r.quantity);
     HashBytes(h, std::bit_cast<uint64_t>(r.price));
     HashBytes(h, std::bit_cast<uint64_t>(r.net));
-    ticker.Update(i + 1, [&] { return fmt::format("hashed {} of {} records", i + 1, records.size()); });
+    ticker.Update(i + 1,
+                  [&] { return fmt::format("hashed {} of {} records", i + 1, records.size()); });
   }
   return h;
 }
@@ -303,37 +320,44 @@ void CheckOrder(const std::vector<Record>& sorted, const ProgressFn& progress) {
   for (size_t i = 0; i < sorted.size(); ++i) {
     const Record& r = sorted[i];
     if (i > 0 && ReportOrder(r, sorted[i - 1]))
-      throw std::runtime_error(fmt::format("records {} and {} are out of order", sorted[i - 1].id, r.id));
+      throw std::runtime_error(
+          fmt::format("records {} and {} are out of order", sorted[i - 1].id, r.id));
     if (r.id == 0 || r.id > sorted.size() || seen[r.id])
       throw std::runtime_error(fmt::format("record id {} is out of range or duplicated", r.id));
     seen[r.id] = true;
-    ticker.Update(i + 1, [&] { return fmt::format("{} of {} records in order, ids unique", i + 1, sorted.size()); });
+    ticker.Update(i + 1, [&] {
+      return fmt::format("{} of {} records in order, ids unique", i + 1, sorted.size());
+    });
   }
 }
 
-void CheckTotals(const std::vector<Record>& sorted, const Stats& stats, const ProgressFn& progress) {
+void CheckTotals(const std::vector<Record>& sorted, const Stats& stats,
+                 const ProgressFn& progress) {
   std::array<CategoryStats, kCategories.size()> again{};
   Ticker ticker(progress, sorted.size());
   for (size_t i = 0; i < sorted.size(); ++i) {
     ++again[sorted[i].category].count;
     again[sorted[i].category].net_sum += sorted[i].net;
-    ticker.Update(i + 1, [&] { return fmt::format("re-added {} of {} records", i + 1, sorted.size()); });
+    ticker.Update(i + 1,
+                  [&] { return fmt::format("re-added {} of {} records", i + 1, sorted.size()); });
   }
   for (size_t c = 0; c < kCategories.size(); ++c) {
     const auto& want = stats.categories[c];
     if (again[c].count != want.count)
-      throw std::runtime_error(fmt::format("{}: {} records, the stats say {}", kCategories[c], again[c].count, want.count));
+      throw std::runtime_error(fmt::format("{}: {} records, the stats say {}", kCategories[c],
+                                           again[c].count, want.count));
     // Summed in another order: equal up to rounding.
     if (std::abs(again[c].net_sum - want.net_sum) > 1e-9 * std::max(1.0, std::abs(want.net_sum)))
-      throw std::runtime_error(fmt::format("{}: net sum {:.2f}, the stats say {:.2f}", kCategories[c],
-                                           again[c].net_sum, want.net_sum));
+      throw std::runtime_error(fmt::format("{}: net sum {:.2f}, the stats say {:.2f}",
+                                           kCategories[c], again[c].net_sum, want.net_sum));
   }
 }
 
 void CheckHash(const std::vector<Record>& sorted, uint64_t expected, const ProgressFn& progress) {
   uint64_t h = HashRecords(sorted, progress);
   if (h != expected)
-    throw std::runtime_error(fmt::format("hash {:016x} differs from the recorded {:016x}", h, expected));
+    throw std::runtime_error(
+        fmt::format("hash {:016x} differs from the recorded {:016x}", h, expected));
 }
 
 void WriteReport(const std::string& path, const ReportInput& in, const ProgressFn& progress) {
@@ -348,8 +372,8 @@ void WriteReport(const std::string& path, const ReportInput& in, const ProgressF
       << fmt::format("fnv1a-64     {:016x} (sorted records)\n\n", in.hash);
   progress(25, "summary written");
 
-  out << fmt::format("{:<12} {:>8} {:>16} {:>10} {:>10} {:>10} {:>10}  top sale\n", "category", "records",
-                     "net sum", "mean", "median", "p99", "max");
+  out << fmt::format("{:<12} {:>8} {:>16} {:>10} {:>10} {:>10} {:>10}  top sale\n", "category",
+                     "records", "net sum", "mean", "median", "p99", "max");
   // The sorted data starts each category with its largest sale.
   std::array<const Record*, kCategories.size()> top{};
   for (const Record& r : *in.sorted)
@@ -357,10 +381,10 @@ void WriteReport(const std::string& path, const ReportInput& in, const ProgressF
   for (size_t c = 0; c < kCategories.size(); ++c) {
     const auto& cs = s.categories[c];
     if (cs.count == 0) continue;
-    out << fmt::format("{:<12} {:>8} {:>16.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f}  #{} on {}\n",
-                       kCategories[c], cs.count, cs.net_sum, cs.net_sum / static_cast<double>(cs.count), cs.p50,
-                       cs.p99, cs.net_max,
-                       top[c] ? top[c]->id : 0, top[c] ? DayToIso(top[c]->day) : "-");
+    out << fmt::format(
+        "{:<12} {:>8} {:>16.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f}  #{} on {}\n",
+        kCategories[c], cs.count, cs.net_sum, cs.net_sum / static_cast<double>(cs.count), cs.p50,
+        cs.p99, cs.net_max, top[c] ? top[c]->id : 0, top[c] ? DayToIso(top[c]->day) : "-");
   }
   progress(50, "category table written");
 
@@ -373,7 +397,8 @@ void WriteReport(const std::string& path, const ReportInput& in, const ProgressF
   for (int b = 0; b < kBuckets; ++b) {
     if (s.buckets[b] == 0) continue;
     int bar = widest ? static_cast<int>(40 * s.buckets[b] / widest) : 0;
-    std::string upper = b + 1 < kBuckets ? std::to_string((2ULL << b) - 1) : "";  // the last bucket is open
+    std::string upper =
+        b + 1 < kBuckets ? std::to_string((2ULL << b) - 1) : "";  // the last bucket is open
     out << fmt::format("{:>8} - {:<8} {:>8} {}\n", (1ULL << b) - 1, upper, s.buckets[b],
                        std::string(static_cast<size_t>(bar), '#'));
   }

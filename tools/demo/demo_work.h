@@ -20,7 +20,8 @@ using ProgressFn = std::function<void(double percent, std::string_view message)>
 // Calls a ProgressFn each time a step crosses another tenth of its work.
 class Ticker {
  public:
-  Ticker(const ProgressFn& progress, uint64_t total) : progress_(progress), total_(total ? total : 1) {}
+  Ticker(const ProgressFn& progress, uint64_t total)
+      : progress_(progress), total_(total ? total : 1) {}
   // `done` of `total` units are done; `message` is built only when a tenth is crossed.
   template <typename MessageFn>
   void Update(uint64_t done, MessageFn&& message) {
@@ -53,7 +54,7 @@ struct Record {
   double discount = 0;  // 0 to 0.15 by volume
   double net = 0;       // total after discount
   double score = 0;
-  int bucket = 0;       // floor(log2(net + 1)), capped
+  int bucket = 0;  // floor(log2(net + 1)), capped
 };
 
 struct CategoryStats {
@@ -78,7 +79,8 @@ struct Stats {
 std::string DayToIso(int32_t day);
 
 // Writes `count` records made from `seed` to `path` as CSV; returns the bytes written.
-uint64_t GenerateCsv(const std::string& path, uint64_t count, uint64_t seed, const ProgressFn& progress);
+uint64_t GenerateCsv(const std::string& path, uint64_t count, uint64_t seed,
+                     const ProgressFn& progress);
 // Reads and parses the CSV back; throws std::runtime_error naming the line at fault.
 std::vector<Record> ParseCsv(const std::string& path, const ProgressFn& progress);
 void Transform(std::vector<Record>& records, const ProgressFn& progress);

@@ -11,8 +11,8 @@
 
 namespace extrace::demo {
 
-GraphOutcome RunGraph(Recorder& recorder, const std::string& execution_id, const std::vector<Task>& tasks,
-                      int threads, const TaskDoneFn& on_done) {
+GraphOutcome RunGraph(Recorder& recorder, const std::string& execution_id,
+                      const std::vector<Task>& tasks, int threads, const TaskDoneFn& on_done) {
   const size_t n = tasks.size();
   std::unordered_map<std::string, size_t> index;
   for (size_t i = 0; i < n; ++i)
@@ -24,7 +24,8 @@ GraphOutcome RunGraph(Recorder& recorder, const std::string& execution_id, const
     for (const std::string& dep : tasks[i].after) {
       auto it = index.find(dep);
       if (it == index.end())
-        throw std::invalid_argument("graph: task \"" + tasks[i].node_id + "\" waits for unknown task \"" + dep + "\"");
+        throw std::invalid_argument("graph: task \"" + tasks[i].node_id +
+                                    "\" waits for unknown task \"" + dep + "\"");
       dependents[it->second].push_back(i);
       ++waiting[i];
     }

@@ -33,7 +33,7 @@ using TaskDoneFn = std::function<void(size_t done, size_t total)>;
 
 // Throws std::invalid_argument, before running anything, on a duplicate id,
 // an unknown dependency, or a cycle.
-GraphOutcome RunGraph(Recorder& recorder, const std::string& execution_id, const std::vector<Task>& tasks,
-                      int threads, const TaskDoneFn& on_done = {});
+GraphOutcome RunGraph(Recorder& recorder, const std::string& execution_id,
+                      const std::vector<Task>& tasks, int threads, const TaskDoneFn& on_done = {});
 
 }  // namespace extrace::demo
