@@ -37,6 +37,7 @@ struct NodeView {
   bool executed = false;
   int64_t start_us = 0;
   std::optional<int64_t> end_us;
+  bool derived = false;  // a group without state-changes of its own
 };
 
 class Projection {
@@ -372,7 +373,9 @@ class Projection {
       view.start_us = node.start_us;
       if (IsTerminal(node.state)) view.end_us = node.last_terminal_us;
     }
-    view.progress = view.state == NodeState::kCompleted ? 100 : node.last_progress;
+    view.derived = derived;
+    // A derived group has no events of its own, so no progress of its own either.
+    view.progress = view.state == NodeState::kCompleted ? 100 : derived ? 0 : node.last_progress;
     return view;
   }
 
@@ -401,7 +404,9 @@ class Projection {
     out.start_us = view.executed ? view.start_us : 0;
     out.end_us = view.end_us;
     if (view.executed && view.end_us) out.duration_us = *view.end_us - view.start_us;
-    out.events = std::move(node.events);
+    // "A group node with no state-changes of its own has no events of its own":
+    // progress it sent stays in the run's events only.
+    if (!view.derived) out.events = std::move(node.events);
     const auto& runs = child_runs_of_[index];
     out.has_child_traces = !node.children.empty() || !runs.empty();
     if (!node.children.empty() && depth >= kMaxNodeDepth) {

@@ -298,3 +298,20 @@ TEST_CASE("projector: a child run is stitched into its parent node", "[projector
 
 }  // namespace
 }  // namespace extrace
+
+namespace extrace {
+namespace {
+
+TEST_CASE("projector: a group without state-changes has no events of its own", "[projector]") {
+  auto trace = Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g")}),
+                        Progress("g", 40, 1001), State("a", "executing", 1002)});
+  const NodeTrace& group = trace.nodes.at(0);
+  CHECK(group.events.empty());
+  CHECK(group.progress == 0);
+  CHECK(group.state == NodeState::kExecuting);
+  CHECK(trace.events.size() == 3);  // the group's progress stays in the run's events
+  CHECK(trace.diagnostics.empty());
+}
+
+}  // namespace
+}  // namespace extrace
