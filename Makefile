@@ -6,7 +6,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
-DEB_PACKAGES := cmake make g++ pkg-config libsqlite3-dev libsqlitecpp-dev libboost-json1.81-dev \
+DEB_PACKAGES := cmake make g++ sqlite3 libsqlite3-dev libsqlitecpp-dev libboost-json1.81-dev \
                 catch2 libcli11-dev libfmt-dev libexpected-dev
 
 .PHONY: all deps build test asan demo clean format

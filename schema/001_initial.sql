@@ -29,7 +29,7 @@ CREATE INDEX executions_by_start ON executions(start_us);
 CREATE INDEX executions_by_parent ON executions(parent_execution_id) WHERE parent_execution_id IS NOT NULL;
 
 -- The append-only event log. (execution, seq) is the idempotency key.
-CREATE TABLE events (
+CREATE TABLE event_log (
   execution INTEGER NOT NULL,  -- executions.id
   seq       INTEGER NOT NULL,
   ts_us     INTEGER NOT NULL,  -- microseconds since the epoch

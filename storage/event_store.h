@@ -84,6 +84,9 @@ class EventStore {
   [[nodiscard]] Result<std::vector<Event>> ReadEvents(const std::string& execution_id);
 
   [[nodiscard]] virtual Result<std::string> IntegrityCheck() = 0;
+  // Rebuilds every summary table from the event log alone, in one transaction.
+  // `progress(done, total)` is called now and then with events replayed so far.
+  [[nodiscard]] virtual Status Reindex(const std::function<void(int64_t, int64_t)>& progress) = 0;
   virtual const std::string& path() const = 0;
 };
 

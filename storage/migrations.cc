@@ -14,7 +14,7 @@ int UserVersion(SQLite::Database& db) { return db.execAndGet("PRAGMA user_versio
 
 }  // namespace
 
-Status MigrateSchema(SQLite::Database& db, const std::string& path, bool read_only) {
+Result<int> MigrateSchema(SQLite::Database& db, const std::string& path, bool read_only) {
   try {
     int version = UserVersion(db);
     if (version > kSchemaVersion)
@@ -29,7 +29,8 @@ Status MigrateSchema(SQLite::Database& db, const std::string& path, bool read_on
             StatusCode::kCorrupt,
             fmt::format("{}: not an extrace database (it has tables but no extrace schema)", path));
     }
-    if (version == kSchemaVersion) return {};
+    const int found = version;
+    if (version == kSchemaVersion) return found;
     if (read_only)
       return MakeError(version == 0 ? StatusCode::kNotFound : StatusCode::kReadOnly,
                        version == 0 ? fmt::format("{}: empty database: nothing recorded yet", path)
@@ -56,7 +57,7 @@ Status MigrateSchema(SQLite::Database& db, const std::string& path, bool read_on
       }
       version = UserVersion(db);
     }
-    return {};
+    return found;
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(ErrorFromSqlite(e, fmt::format("{}: opening the schema", path),
                                           sqlite3_system_errno(db.getHandle())));

@@ -19,6 +19,8 @@
 #include "storage/event_store.h"
 #include "storage/log_format.h"
 #include "storage/migrations.h"
+#include "storage/node_summary.h"
+#include "storage/schema_sql.h"
 #include "storage/sqlite_errors.h"
 
 namespace extrace {
@@ -27,6 +29,9 @@ namespace {
 // A COMMIT that reports an I/O error may still have landed; the batch is retried
 // this many times (the (execution, seq) key makes the retry safe).
 constexpr int kUnknownOutcomeRetries = 3;
+// The schema version whose summaries (run_nodes facts) a database written by an
+// older version lacks; opening such a database rebuilds them.
+constexpr int kSummariesVersion = 2;
 // The largest seq the format allows (JavaScript's largest safe integer).
 constexpr int64_t kMaxSeq = kMaxEventSeq;
 
@@ -58,7 +63,11 @@ class SqliteEventStore final : public EventStore {
                                                           : "PRAGMA synchronous=NORMAL");
       }
       auto migrated = MigrateSchema(db_, path_, options_.read_only);
-      if (!migrated) return migrated;
+      if (!migrated) return tl::unexpected(migrated.error());
+      // The summaries of schema 2 are new: fill them from the log.
+      if (*migrated > 0 && *migrated < kSummariesVersion) {
+        if (auto rebuilt = Reindex({}); !rebuilt) return rebuilt;
+      }
       if (!options_.read_only && sqlite3_db_readonly(db_.getHandle(), "main") == 1)
         return MakeError(StatusCode::kReadOnly,
                          fmt::format("{}: the database file is read-only", path_));
@@ -75,6 +84,7 @@ class SqliteEventStore final : public EventStore {
   Status ForEachEvent(const std::string& execution_id,
                       const std::function<void(Event&&)>& visit) override;
   Result<std::string> IntegrityCheck() override;
+  Status Reindex(const std::function<void(int64_t, int64_t)>& progress) override;
   const std::string& path() const override { return path_; }
 
  private:
@@ -90,9 +100,9 @@ class SqliteEventStore final : public EventStore {
   int64_t InternString(const std::string& value);
   void ApplyStarted(const Event& event, const RunInTxn& run);
   void ApplyStateChange(const Event& event, const RunInTxn& run);
-  void DeclareNode(int64_t run, int64_t node);
-  void UpdateNodeState(int64_t run, int64_t node, int64_t seq, std::optional<int64_t> state,
-                       bool declare);
+  void ApplyProgress(const Event& event, const RunInTxn& run);
+  void ApplySummaries(const Event& event, RunInTxn& run);
+  void AddErrorNodes(int64_t run, int delta);
   std::string DescribeStored(const std::string& execution_id, int64_t seq);
   Error Describe(const SQLite::Exception& e, std::string_view what) {
     return ErrorFromSqlite(e, fmt::format("{}: {}", path_, what),
@@ -112,12 +122,13 @@ class SqliteEventStore final : public EventStore {
   std::string path_;
   StoreOptions options_;
   SQLite::Database db_;
+  NodeSummary node_summary_{db_};
   // Interned string ids. A failed transaction clears the cache: an id it handed
   // out was rolled back and another process may reuse it.
   std::unordered_map<std::string, int64_t> strings_;
   std::unordered_map<std::string, RunInTxn> runs_in_txn_;
   std::unique_ptr<SQLite::Statement> find_exec_, insert_exec_, find_string_, insert_string_,
-      insert_event_, find_event_, bump_run_, set_started_, set_ended_, find_node_, upsert_node_,
+      insert_event_, find_event_, bump_run_, set_started_, set_ended_, 
       add_error_node_;
 };
 
@@ -155,55 +166,12 @@ SqliteEventStore::RunInTxn& SqliteEventStore::TouchRun(const std::string& execut
   return runs_in_txn_.emplace(execution_id, run).first->second;
 }
 
-void SqliteEventStore::UpdateNodeState(int64_t run, int64_t node, int64_t seq,
-                                       std::optional<int64_t> state, bool declare) {
-  // Keeps executions.error_nodes = declared nodes whose last own state is error.
-  // A state may arrive before the `started` that declares its node (a lower seq
-  // ingested later): the row keeps it until then, counted once declared.
-  auto& find =
-      Prepare(find_node_,
-              "SELECT declared, state, state_seq FROM run_nodes WHERE execution = ? AND node = ?");
-  find.bind(1, run);
-  find.bind(2, node);
-  bool old_declared = false;
-  std::optional<int64_t> old_state, old_seq;
-  if (find.executeStep()) {
-    old_declared = find.getColumn(0).getInt64() != 0;
-    if (!find.getColumn(1).isNull()) old_state = find.getColumn(1).getInt64();
-    if (!find.getColumn(2).isNull()) old_seq = find.getColumn(2).getInt64();
-  }
-  bool new_declared = old_declared || declare;
-  std::optional<int64_t> new_state = old_state, new_seq = old_seq;
-  if (state && (!old_seq || seq > *old_seq)) {
-    new_state = state;
-    new_seq = seq;
-  }
-  auto& upsert = Prepare(
-      upsert_node_,
-      "INSERT INTO run_nodes(execution, node, declared, state, state_seq) "
-      "VALUES (?, ?, ?, ?, ?) ON CONFLICT(execution, node) DO UPDATE SET "
-      "declared = excluded.declared, state = excluded.state, state_seq = excluded.state_seq");
-  upsert.bind(1, run);
-  upsert.bind(2, node);
-  upsert.bind(3, new_declared ? 1 : 0);
-  if (new_state)
-    upsert.bind(4, *new_state);
-  else
-    upsert.bind(4);
-  if (new_seq)
-    upsert.bind(5, *new_seq);
-  else
-    upsert.bind(5);
-  upsert.exec();
-  const int64_t kError = log_format::Code(NodeState::kError);
-  int delta = int(new_declared && new_state == kError) - int(old_declared && old_state == kError);
-  if (delta != 0) {
-    auto& add = Prepare(add_error_node_,
-                        "UPDATE executions SET error_nodes = error_nodes + ? WHERE id = ?");
-    add.bind(1, delta);
-    add.bind(2, run);
-    add.exec();
-  }
+void SqliteEventStore::AddErrorNodes(int64_t run, int delta) {
+  if (delta == 0) return;
+  auto& add = Prepare(add_error_node_, "UPDATE executions SET error_nodes = error_nodes + ? WHERE id = ?");
+  add.bind(1, delta);
+  add.bind(2, run);
+  add.exec();
 }
 
 void SqliteEventStore::ApplyStarted(const Event& event, const RunInTxn& run) {
@@ -227,8 +195,12 @@ void SqliteEventStore::ApplyStarted(const Event& event, const RunInTxn& run) {
   set.bind(6, run.id);
   set.bind(7, event.seq);
   if (set.exec() == 0) return;  // not the run's first `started`: it declares nothing
-  for (const auto& node : info->nodes)
-    UpdateNodeState(run.id, InternString(node.id), 0, std::nullopt, true);
+  for (size_t i = 0; i < info->nodes.size(); ++i) {
+    const DeclaredNode& node = info->nodes[i];
+    DeclaredNodeRow row{InternString(node.id), node.parent_id.empty() ? 0 : InternString(node.parent_id),
+                        InternString(node.name), InternString(node.type), static_cast<int64_t>(i)};
+    AddErrorNodes(run.id, node_summary_.Declare(run.id, row));
+  }
 }
 
 void SqliteEventStore::ApplyStateChange(const Event& event, const RunInTxn& run) {
@@ -237,7 +209,18 @@ void SqliteEventStore::ApplyStateChange(const Event& event, const RunInTxn& run)
   if (state_value == nullptr || !state_value->is_string()) return;
   auto state = ParseNodeState(state_value->get_string());
   if (!state) return;
-  UpdateNodeState(run.id, InternString(event.node_id), event.seq, log_format::Code(*state), false);
+  std::string_view message;
+  if (const auto* text = data.if_contains("errorMessage"); text && text->is_string()) message = text->get_string();
+  AddErrorNodes(run.id, node_summary_.ApplyState(run.id, InternString(event.node_id), event.seq,
+                                                 event.timestamp_us, *state, message));
+}
+
+void SqliteEventStore::ApplyProgress(const Event& event, const RunInTxn& run) {
+  auto data = ParseDataObject(event.data_json);
+  const auto* value = data.if_contains("progress");
+  if (value == nullptr || !value->is_number()) return;
+  AddErrorNodes(run.id, node_summary_.ApplyProgress(run.id, InternString(event.node_id), event.seq,
+                                                    value->to_number<double>()));
 }
 
 std::string SqliteEventStore::DescribeStored(const std::string& execution_id, int64_t seq) {
@@ -247,7 +230,7 @@ std::string SqliteEventStore::DescribeStored(const std::string& execution_id, in
 EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
   int64_t node_id = event.node_id.empty() ? 0 : InternString(event.node_id);
   auto& insert = Prepare(insert_event_,
-                         "INSERT INTO events(execution, seq, ts_us, type, node, data) "
+                         "INSERT INTO event_log(execution, seq, ts_us, type, node, data) "
                          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(execution, seq) DO NOTHING");
   insert.bind(1, run.id);
   insert.bind(2, event.seq);
@@ -264,7 +247,7 @@ EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
   if (insert.exec() == 0) {
     auto& find =
         Prepare(find_event_,
-                "SELECT e.ts_us, e.type, s.value, e.data FROM events e "
+                "SELECT e.ts_us, e.type, s.value, e.data FROM event_log e "
                 "LEFT JOIN strings s ON s.id = e.node WHERE e.execution = ? AND e.seq = ?");
     find.bind(1, run.id);
     find.bind(2, event.seq);
@@ -288,6 +271,11 @@ EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
         fmt::format("seq: conflict: {} is stored as {}, the new event is {}",
                     DescribeStored(event.execution_id, event.seq), brief(stored), brief(event))};
   }
+  ApplySummaries(event, run);
+  return {EventKeyOutcome::kStored, {}};
+}
+
+void SqliteEventStore::ApplySummaries(const Event& event, RunInTxn& run) {
   auto& bump = Prepare(bump_run_,
                        "UPDATE executions SET event_count = event_count + 1, "
                        "last_us = CASE WHEN ?1 > max_seq THEN ?2 ELSE last_us END, "
@@ -317,9 +305,60 @@ EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
       break;
     }
     case EventType::kProgress:
+      ApplyProgress(event, run);
       break;
   }
-  return {EventKeyOutcome::kStored, {}};
+}
+
+Status SqliteEventStore::Reindex(const std::function<void(int64_t, int64_t)>& progress) {
+  if (options_.read_only)
+    return MakeError(StatusCode::kReadOnly, fmt::format("{}: opened read-only", path_));
+  try {
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+      int64_t total = db_.execAndGet("SELECT count(*) FROM event_log").getInt64();
+      db_.exec("DELETE FROM run_nodes");
+      db_.exec(
+          "UPDATE executions SET root_node_id = NULL, parent_execution_id = NULL, parent_node_id = NULL, "
+          "start_seq = NULL, start_us = NULL, end_seq = NULL, end_us = NULL, end_type = NULL, "
+          "event_count = 0, max_seq = 0, last_us = NULL, error_nodes = 0");
+      SQLite::Statement row(db_,
+                            "SELECT e.execution, x.execution_id, e.seq, e.ts_us, e.type, s.value, e.data "
+                            "FROM event_log e JOIN executions x ON x.id = e.execution "
+                            "LEFT JOIN strings s ON s.id = e.node ORDER BY e.execution, e.seq");
+      RunInTxn run;
+      int64_t done = 0;
+      while (row.executeStep()) {
+        Event event;
+        int64_t execution = row.getColumn(0).getInt64();
+        if (execution != run.id) run = RunInTxn{execution, 0};
+        event.execution_id = row.getColumn(1).getString();
+        event.seq = row.getColumn(2).getInt64();
+        event.timestamp_us = row.getColumn(3).getInt64();
+        int64_t type = row.getColumn(4).getInt64();
+        if (!log_format::IsEventTypeCode(type)) {
+          db_.exec("ROLLBACK");
+          return MakeError(StatusCode::kCorrupt,
+                           fmt::format("{}: event {} of \"{}\" has unknown type code {}", path_,
+                                       event.seq, event.execution_id, type));
+        }
+        event.type = static_cast<EventType>(type);
+        if (!row.getColumn(5).isNull()) event.node_id = row.getColumn(5).getString();
+        if (!row.getColumn(6).isNull()) event.data_json = row.getColumn(6).getString();
+        ApplySummaries(event, run);
+        if (progress && ++done % 65536 == 0) progress(done, total);
+      }
+      db_.exec("COMMIT");
+      if (progress) progress(done, total);
+    } catch (...) {
+      ForgetTxnCaches();
+      if (sqlite3_get_autocommit(db_.getHandle()) == 0) db_.exec("ROLLBACK");
+      throw;
+    }
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return tl::unexpected(Describe(e, "rebuilding the summaries"));
+  }
 }
 
 AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<size_t>& assigned) {
@@ -522,7 +561,7 @@ Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
                                       const std::function<void(Event&&)>& visit) {
   try {
     SQLite::Statement row(db_,
-                          "SELECT e.seq, e.ts_us, e.type, s.value, e.data FROM events e "
+                          "SELECT e.seq, e.ts_us, e.type, s.value, e.data FROM event_log e "
                           "JOIN executions x ON x.id = e.execution "
                           "LEFT JOIN strings s ON s.id = e.node "
                           "WHERE x.execution_id = ? ORDER BY e.seq");
@@ -572,6 +611,21 @@ std::string ImmutableUri(const std::string& path) {
   return uri + "?immutable=1";
 }
 
+// user_version of an existing database, 0 when unknown.
+int PeekUserVersion(const std::string& path) {
+  sqlite3* db = nullptr;
+  int version = 0;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW)
+      version = sqlite3_column_int(statement, 0);
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
+  return version;
+}
+
 Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std::string& open_name,
                                              const StoreOptions& options, int flags) {
   std::unique_ptr<SqliteEventStore> store;
@@ -610,6 +664,14 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
   }
   if (!options.read_only)
     return OpenWith(path, path, options, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  // A database of an older schema is upgraded once by a writer (if this process
+  // may write it); readers never migrate.
+  if (int version = PeekUserVersion(path); version > 0 && version < kSchemaVersion) {
+    StoreOptions writer = options;
+    writer.read_only = false;
+    auto upgraded = OpenWith(path, path, writer, SQLite::OPEN_READWRITE);
+    if (!upgraded && upgraded.error().code != StatusCode::kReadOnly) return upgraded;
+  }
   auto store = OpenWith(path, path, options, SQLite::OPEN_READONLY);
   // Reading a WAL database needs its -shm file; in a folder we may not write,
   // SQLite cannot create it. Nobody can be writing there either, so read the

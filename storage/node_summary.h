@@ -1,0 +1,58 @@
+// The per-node facts of each run (table run_nodes, view node_runs), kept current
+// inside the append transaction: declared graph position, own last state, first
+// start, end, last progress, error message. "Last" and "first" go by seq, so
+// events may arrive in any order. Derived groups have no row facts of their own:
+// the query layer derives them from their children.
+// Not thread-safe: one per connection, used inside its transactions.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "extrace/event.h"
+
+namespace extrace {
+
+struct DeclaredNodeRow {
+  int64_t node = 0;    // strings.id
+  int64_t parent = 0;  // strings.id, 0 for none
+  int64_t name = 0;
+  int64_t type = 0;
+  int64_t position = 0;
+};
+
+class NodeSummary {
+ public:
+  explicit NodeSummary(SQLite::Database& db) : db_(db) {}
+
+  // Each returns the change in the run's count of declared nodes whose last own
+  // state is error (executions.error_nodes).
+  int Declare(int64_t run, const DeclaredNodeRow& declared);
+  int ApplyState(int64_t run, int64_t node, int64_t seq, int64_t timestamp_us, NodeState state,
+                 std::string_view error_message);
+  int ApplyProgress(int64_t run, int64_t node, int64_t seq, double progress);
+
+ private:
+  struct Row {
+    bool exists = false;
+    bool declared = false;
+    std::optional<int64_t> parent, position, name, type;
+    std::optional<int64_t> state, state_seq, start_seq, start_us, end_us, progress_seq;
+    std::optional<double> progress;
+    std::optional<std::string> error_message;
+  };
+  Row Read(int64_t run, int64_t node);
+  // Writes the row and returns the error_nodes change from `before`.
+  int Write(int64_t run, int64_t node, const Row& before, const Row& after);
+  SQLite::Statement& Prepare(std::unique_ptr<SQLite::Statement>& slot, const char* sql);
+
+  SQLite::Database& db_;
+  std::unique_ptr<SQLite::Statement> find_, upsert_;
+};
+
+}  // namespace extrace
