@@ -10,6 +10,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "query/group_derivation.h"
 #include "storage/event_json.h"
 #include "storage/json_text.h"
 
@@ -28,16 +29,6 @@ struct NodeRecord {
   int64_t start_us = 0;
   int64_t last_terminal_us = 0;
   std::vector<TraceEvent> events;
-};
-
-// What a node looks like at a point of the replay: own state or derived from children.
-struct NodeView {
-  NodeState state = NodeState::kPending;
-  double progress = 0;
-  bool executed = false;
-  int64_t start_us = 0;
-  std::optional<int64_t> end_us;
-  bool derived = false;  // a group without state-changes of its own
 };
 
 class Projection {
@@ -315,35 +306,6 @@ class Projection {
     return static_cast<int>(std::floor(weighted / total + 0.5));
   }
 
-  // Folds children's views into a derived group view: start of the first child,
-  // end of the last once all are done, error if any child errored.
-  static NodeView Derive(const std::vector<NodeView>& children) {
-    NodeView view;
-    bool all_done = !children.empty(), any_error = false, all_skipped = true, any_moved = false;
-    int64_t end = 0;
-    for (const NodeView& child : children) {
-      if (child.executed && (!view.executed || child.start_us < view.start_us)) {
-        view.executed = true;
-        view.start_us = child.start_us;
-      }
-      bool done = IsTerminal(child.state);
-      all_done = all_done && done;
-      any_error = any_error || child.state == NodeState::kError;
-      all_skipped = all_skipped && child.state == NodeState::kSkipped;
-      any_moved = any_moved || child.state != NodeState::kPending;
-      if (done && child.end_us) end = std::max(end, *child.end_us);
-    }
-    if (any_error) {
-      view.state = NodeState::kError;
-    } else if (all_done) {
-      view.state = all_skipped ? NodeState::kSkipped : NodeState::kCompleted;
-    } else {
-      view.state = any_moved ? NodeState::kExecuting : NodeState::kPending;
-    }
-    if (all_done) view.end_us = end;
-    return view;
-  }
-
   static NodeView ViewOfChildRun(const ExecutionTrace& run) {
     NodeView view;
     view.executed = true;
@@ -366,7 +328,7 @@ class Projection {
       std::vector<NodeView> children;
       for (size_t child : node.children) children.push_back(View(child, depth + 1));
       for (size_t run : runs) children.push_back(ViewOfChildRun(child_runs_[run]));
-      view = Derive(children);
+      view = DeriveGroup(children);
     } else {
       view.state = node.state;
       view.executed = node.executed;
