@@ -51,6 +51,36 @@ struct RunSummary {
   RunStatus status = RunStatus::kIncomplete;
 };
 
+// One declared node of one run, as the summaries know it (no projection):
+// its own last state and times. A group without state-changes of its own has
+// no state here; the query layer derives it from its children.
+struct NodeFact {
+  std::string execution_id;
+  std::string node_id;
+  std::string name;
+  std::string type;
+  std::string parent_id;  // empty: none
+  int64_t position = 0;   // declaration order
+  std::optional<NodeState> state;
+  std::optional<int64_t> start_us;  // first `executing`
+  std::optional<int64_t> end_us;    // while the last state is terminal
+  std::optional<double> progress;   // last progress event
+  std::string error_message;
+};
+
+// Which runs ListRuns returns; every field narrows, empty ones do not.
+struct RunFilter {
+  std::string flow;                     // root node id
+  std::optional<RunStatus> status;
+  std::optional<int64_t> since_us;      // started at or after
+  std::optional<int64_t> until_us;      // started at or before
+  std::string node;                     // a node of the run...
+  std::optional<NodeState> node_state;  // ...in this last state (any state when unset)
+  std::string error_text;               // substring of any error message (node or run)
+  std::optional<int64_t> slower_than_us;
+  size_t limit = 0;                     // 0: no limit
+};
+
 struct AppendResult {
   int64_t stored = 0;      // new events written
   int64_t duplicates = 0;  // identical events already stored: no-ops
@@ -74,7 +104,10 @@ class EventStore {
   [[nodiscard]] virtual Result<std::optional<RunSummary>> GetRun(
       const std::string& execution_id) = 0;
   // Newest first (by start time, else last event time).
-  [[nodiscard]] virtual Result<std::vector<RunSummary>> ListRuns() = 0;
+  [[nodiscard]] virtual Result<std::vector<RunSummary>> ListRuns(const RunFilter& filter = {}) = 0;
+  // The declared nodes of these runs, by run then declaration order.
+  [[nodiscard]] virtual Result<std::vector<NodeFact>> NodeFacts(
+      const std::vector<std::string>& execution_ids) = 0;
   // Runs whose `started` names this run as parent, oldest first.
   [[nodiscard]] virtual Result<std::vector<std::string>> ChildRuns(
       const std::string& execution_id) = 0;

@@ -79,7 +79,8 @@ class SqliteEventStore final : public EventStore {
 
   AppendResult Append(std::span<Event> events) override;
   Result<std::optional<RunSummary>> GetRun(const std::string& execution_id) override;
-  Result<std::vector<RunSummary>> ListRuns() override;
+  Result<std::vector<RunSummary>> ListRuns(const RunFilter& filter) override;
+  Result<std::vector<NodeFact>> NodeFacts(const std::vector<std::string>& execution_ids) override;
   Result<std::vector<std::string>> ChildRuns(const std::string& execution_id) override;
   Status ForEachEvent(const std::string& execution_id,
                       const std::function<void(Event&&)>& visit) override;
@@ -476,6 +477,7 @@ constexpr const char* kSummaryColumns =
     "  JOIN run_nodes n ON n.execution = p.id AND n.node = s.id "
     "  WHERE p.execution_id = e.parent_execution_id AND n.declared = 1 AND n.state IS NULL) "
     "FROM executions e ";
+constexpr std::string_view kFromExecutions = "FROM executions e ";
 
 // Fills in each run's status as the projection would: a run that ended fails when
 // it ended with `error`, when a declared node's last state is `error`, or when a
@@ -527,19 +529,92 @@ Result<std::optional<RunSummary>> SqliteEventStore::GetRun(const std::string& ex
   }
 }
 
-Result<std::vector<RunSummary>> SqliteEventStore::ListRuns() {
+Result<std::vector<RunSummary>> SqliteEventStore::ListRuns(const RunFilter& filter) {
   try {
-    SQLite::Statement row(db_, std::string(kSummaryColumns) +
-                                   "ORDER BY coalesce(e.start_us, e.last_us) DESC, e.id DESC");
+    // Every run is read (statuses depend on child runs); the filter is one more
+    // column, computed by SQL with the indexes, so no event is scanned for it.
+    std::vector<std::string> conditions;
+    if (!filter.flow.empty()) conditions.push_back("e.root_node_id = :flow");
+    if (filter.since_us) conditions.push_back("e.start_us >= :since");
+    if (filter.until_us) conditions.push_back("e.start_us <= :until");
+    if (filter.slower_than_us) conditions.push_back("e.end_us - e.start_us > :slower");
+    if (!filter.node.empty() || filter.node_state)
+      conditions.push_back(
+          "EXISTS (SELECT 1 FROM run_nodes n JOIN strings s ON s.id = n.node "
+          "WHERE n.execution = e.id AND n.declared = 1" +
+          std::string(filter.node.empty() ? "" : " AND s.value = :node") +
+          (filter.node_state ? " AND n.state = :state" : "") + ")");
+    if (!filter.error_text.empty())
+      conditions.push_back(
+          "(EXISTS (SELECT 1 FROM run_nodes n WHERE n.execution = e.id "
+          "AND instr(lower(n.error_message), lower(:error)) > 0) OR "
+          "(e.end_type = 5 AND EXISTS (SELECT 1 FROM event_log l WHERE l.execution = e.id "
+          "AND l.seq = e.end_seq AND instr(lower(json_extract(l.data, '$.message')), lower(:error)) > 0)))");
+    std::string match = "1";
+    for (const auto& condition : conditions) match += " AND " + condition;
+    std::string select(kSummaryColumns);
+    select.insert(select.size() - kFromExecutions.size(), ", (" + match + ") ");
+    SQLite::Statement row(db_, select + "ORDER BY coalesce(e.start_us, e.last_us) DESC, e.id DESC");
+    if (!filter.flow.empty()) row.bind(":flow", filter.flow);
+    if (filter.since_us) row.bind(":since", *filter.since_us);
+    if (filter.until_us) row.bind(":until", *filter.until_us);
+    if (filter.slower_than_us) row.bind(":slower", *filter.slower_than_us);
+    if (!filter.node.empty()) row.bind(":node", filter.node);
+    if (filter.node_state) row.bind(":state", log_format::Code(*filter.node_state));
+    if (!filter.error_text.empty()) row.bind(":error", filter.error_text);
     std::vector<SummaryRow> rows;
-    while (row.executeStep()) rows.push_back(ReadSummary(row));
+    std::vector<bool> matches;
+    while (row.executeStep()) {
+      rows.push_back(ReadSummary(row));
+      matches.push_back(row.getColumn(12).getInt64() != 0);
+    }
     ResolveStatuses(rows);
     std::vector<RunSummary> runs;
-    runs.reserve(rows.size());
-    for (auto& found : rows) runs.push_back(std::move(found.run));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!matches[i] || (filter.status && rows[i].run.status != *filter.status)) continue;
+      runs.push_back(std::move(rows[i].run));
+      if (filter.limit && runs.size() >= filter.limit) break;
+    }
     return runs;
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "listing runs"));
+  }
+}
+
+Result<std::vector<NodeFact>> SqliteEventStore::NodeFacts(const std::vector<std::string>& execution_ids) {
+  try {
+    SQLite::Statement row(db_,
+                          "SELECT node.value, name.value, type.value, parent.value, n.position, n.state, "
+                          "n.start_us, n.end_us, n.progress, n.error_message "
+                          "FROM executions x JOIN run_nodes n ON n.execution = x.id "
+                          "JOIN strings node ON node.id = n.node "
+                          "LEFT JOIN strings name ON name.id = n.name "
+                          "LEFT JOIN strings type ON type.id = n.type "
+                          "LEFT JOIN strings parent ON parent.id = n.parent "
+                          "WHERE x.execution_id = ? AND n.declared = 1 ORDER BY n.position");
+    std::vector<NodeFact> facts;
+    for (const auto& id : execution_ids) {
+      row.reset();
+      row.bind(1, id);
+      while (row.executeStep()) {
+        NodeFact fact;
+        fact.execution_id = id;
+        fact.node_id = row.getColumn(0).getString();
+        if (!row.getColumn(1).isNull()) fact.name = row.getColumn(1).getString();
+        if (!row.getColumn(2).isNull()) fact.type = row.getColumn(2).getString();
+        if (!row.getColumn(3).isNull()) fact.parent_id = row.getColumn(3).getString();
+        fact.position = row.getColumn(4).isNull() ? 0 : row.getColumn(4).getInt64();
+        if (!row.getColumn(5).isNull()) fact.state = static_cast<NodeState>(row.getColumn(5).getInt64());
+        if (!row.getColumn(6).isNull()) fact.start_us = row.getColumn(6).getInt64();
+        if (!row.getColumn(7).isNull()) fact.end_us = row.getColumn(7).getInt64();
+        if (!row.getColumn(8).isNull()) fact.progress = row.getColumn(8).getDouble();
+        if (!row.getColumn(9).isNull()) fact.error_message = row.getColumn(9).getString();
+        facts.push_back(std::move(fact));
+      }
+    }
+    return facts;
+  } catch (const SQLite::Exception& e) {
+    return tl::unexpected(Describe(e, "reading node summaries"));
   }
 }
 
