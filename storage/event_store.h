@@ -117,6 +117,13 @@ class EventStore {
   [[nodiscard]] Result<std::vector<Event>> ReadEvents(const std::string& execution_id);
 
   [[nodiscard]] virtual Result<std::string> IntegrityCheck() = 0;
+  // Runs one read-only SQL statement over the documented views; `header` gets the
+  // column names once, `row` each row's values (std::nullopt for NULL; numbers as
+  // SQLite prints them). Needs a store opened read_only: nothing can change the log.
+  [[nodiscard]] virtual Status Query(
+      const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
+      const std::function<void(const std::vector<std::optional<std::string>>&,
+                               const std::vector<bool>& is_number)>& row) = 0;
   // Rebuilds every summary table from the event log alone, in one transaction.
   // `progress(done, total)` is called now and then with events replayed so far.
   [[nodiscard]] virtual Status Reindex(const std::function<void(int64_t, int64_t)>& progress) = 0;

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <tuple>
 
 #include "query/trace_json.h"
 #include "query/trace_loader.h"
@@ -12,6 +14,7 @@
 #include "storage/json_text.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
+#include "tools/run_resolution.h"
 #include "tools/text_format.h"
 
 namespace extrace::cli {
@@ -27,16 +30,6 @@ Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global) 
   StoreOptions options;
   options.read_only = true;
   return EventStore::Open(global.db_path, options);
-}
-
-// The run must exist: a clear kNotFound otherwise.
-Result<RunSummary> FindRun(EventStore& store, const std::string& id) {
-  auto run = store.GetRun(id);
-  if (!run) return tl::unexpected(run.error());
-  if (!*run || (*run)->event_count == 0)
-    return MakeError(StatusCode::kNotFound,
-                     fmt::format("no run with executionId \"{}\" in {}", id, store.path()));
-  return **run;
 }
 
 void WriteRunJson(JsonWriter& w, const RunSummary& run) {
@@ -105,14 +98,87 @@ void PrintNodeRows(const NodeTrace& node, int64_t run_start, int depth,
   for (const auto& child : node.child_traces) PrintNodeRows(child, run_start, depth + 1, rows);
 }
 
+int Usage(std::string_view command, const std::string& message) {
+  std::fprintf(stderr, "extrace %.*s: %s\n", static_cast<int>(command.size()), command.data(), message.c_str());
+  return kExitUsage;
+}
+
+// For an incomplete run: the nodes still open when the log stops, their last
+// progress and message, and how long the log went on after their last event.
+void PrintOpenNodes(const ExecutionTrace& trace, int64_t log_end_us) {
+  std::vector<std::vector<std::string>> rows;
+  std::function<void(const NodeTrace&)> visit = [&](const NodeTrace& node) {
+    bool open = node.state == NodeState::kExecuting && node.events.size() > 0;
+    if (open) {
+      std::string message;
+      int64_t last_us = node.events.back().timestamp_us;
+      for (const auto& event : node.events) {
+        if (event.type != EventType::kProgress) continue;
+        auto data = ParseDataObject(event.data_json);
+        if (const auto* text = data.if_contains("message"); text && text->is_string())
+          message = std::string(text->get_string());
+      }
+      rows.push_back({node.node_name + " (" + node.node_id + ")", fmt::format("{}%", node.progress), message,
+                      HumanDuration(log_end_us - last_us)});
+    }
+    for (const auto& child : node.child_traces) visit(child);
+  };
+  for (const auto& node : trace.nodes) visit(node);
+  if (rows.empty()) {
+    std::printf("\nno node was executing when the log stops\n");
+    return;
+  }
+  std::printf("\nstill open when the log stops (%s):\n%s", IsoTime(log_end_us).c_str(),
+              RenderTable({"NODE", "PROGRESS", "LAST MESSAGE", "SILENT FOR"}, rows, {false, true, false, true})
+                  .c_str());
+}
+
 }  // namespace
 
-int List(const GlobalOptions& global, bool json) {
+int List(const GlobalOptions& global, const ListOptions& options) {
+  RunFilter filter;
+  filter.flow = options.flow;
+  filter.node = options.node;
+  filter.error_text = options.error;
+  filter.limit = options.limit;
+  if (!options.status.empty()) {
+    for (auto status : {RunStatus::kCompleted, RunStatus::kError, RunStatus::kIncomplete})
+      if (RunStatusName(status) == options.status) filter.status = status;
+    if (!filter.status)
+      return Usage("list", fmt::format("--status {}: expected completed, error or incomplete", options.status));
+  }
+  if (!options.state.empty()) {
+    filter.node_state = ParseNodeState(options.state);
+    if (!filter.node_state)
+      return Usage("list", fmt::format("--state {}: expected pending, executing, completed, error or skipped",
+                                       options.state));
+    if (options.node.empty() && options.state != "error")
+      return Usage("list", "--state goes with --node (except --state error: any node in error)");
+  }
+  for (auto [text, slot, name] : {std::tuple{&options.since, &filter.since_us, "--since"},
+                                  std::tuple{&options.until, &filter.until_us, "--until"}}) {
+    if (text->empty()) continue;
+    *slot = ParseTimeArgument(*text);
+    if (!*slot)
+      return Usage("list", fmt::format("{} {}: expected ISO 8601 (2026-11-25T18:07:23Z) or epoch milliseconds",
+                                       name, *text));
+  }
+  if (options.slower_than_ms) filter.slower_than_us = static_cast<int64_t>(*options.slower_than_ms * 1000);
+
   auto store = OpenForReading(global);
   if (!store) return Fail("list", store.error());
-  auto runs = (*store)->ListRuns();
+  auto runs = (*store)->ListRuns(filter);
   if (!runs) return Fail("list", runs.error());
-  if (json) {
+  if (runs->empty() && !options.flow.empty()) {
+    RunFilter flow_only;
+    flow_only.flow = options.flow;
+    flow_only.limit = 1;
+    auto any = (*store)->ListRuns(flow_only);
+    if (any && any->empty())
+      return Fail("list", Error{StatusCode::kNotFound,
+                                fmt::format("no runs of flow \"{}\" in {}", options.flow, global.db_path)});
+  }
+  if (options.json) {
     std::string out;
     JsonWriter w(out);
     w.BeginArray();
@@ -133,16 +199,16 @@ int List(const GlobalOptions& global, bool json) {
                          rows, {false, false, false, false, true, true, false})
                  .c_str(),
              stdout);
-  if (runs->empty()) std::printf("(no runs in %s)\n", global.db_path.c_str());
+  if (runs->empty()) std::printf("(no runs match in %s)\n", global.db_path.c_str());
   return kExitOk;
 }
 
-int Show(const GlobalOptions& global, const std::string& id, bool json) {
+int Show(const GlobalOptions& global, const std::string& id, const std::string& flow, bool json) {
   auto store = OpenForReading(global);
   if (!store) return Fail("show", store.error());
-  auto run = FindRun(**store, id);
+  auto run = ResolveRun(**store, id, flow);
   if (!run) return Fail("show", run.error());
-  auto trace = LoadTrace(**store, id);
+  auto trace = LoadTrace(**store, run->execution_id);
   if (!trace) return Fail("show", trace.error());
   if (json) {
     std::printf("%s\n", TraceToJson(*trace).c_str());
@@ -166,6 +232,7 @@ int Show(const GlobalOptions& global, const std::string& id, bool json) {
   std::printf("\n%s", RenderTable({"NODE", "STATE", "START", "DURATION", "PROGRESS", "ERROR"}, rows,
                                   {false, false, true, true, true, false})
                           .c_str());
+  if (trace->status == RunStatus::kIncomplete) PrintOpenNodes(*trace, run->last_us.value_or(trace->start_us));
   if (!trace->diagnostics.empty()) {
     std::printf("\ndiagnostics:\n");
     for (const auto& text : trace->diagnostics) std::printf("  %s\n", text.c_str());
@@ -176,10 +243,10 @@ int Show(const GlobalOptions& global, const std::string& id, bool json) {
 int Events(const GlobalOptions& global, const std::string& id, const std::string& node) {
   auto store = OpenForReading(global);
   if (!store) return Fail("events", store.error());
-  auto run = FindRun(**store, id);
+  auto run = ResolveRun(**store, id);
   if (!run) return Fail("events", run.error());
   std::string out;
-  auto status = (*store)->ForEachEvent(id, [&](Event&& event) {
+  auto status = (*store)->ForEachEvent(run->execution_id, [&](Event&& event) {
     if (!node.empty() && event.node_id != node) return;
     out.clear();
     JsonWriter w(out);
@@ -209,9 +276,9 @@ int Events(const GlobalOptions& global, const std::string& id, const std::string
 int Export(const GlobalOptions& global, const std::string& id, const std::string& output) {
   auto store = OpenForReading(global);
   if (!store) return Fail("export", store.error());
-  auto run = FindRun(**store, id);
+  auto run = ResolveRun(**store, id);
   if (!run) return Fail("export", run.error());
-  auto trace = LoadTrace(**store, id);
+  auto trace = LoadTrace(**store, run->execution_id);
   if (!trace) return Fail("export", trace.error());
   std::string json = TraceToJson(*trace);
   json += '\n';

@@ -3,6 +3,7 @@
 // error line to stderr itself.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,41 @@ struct GlobalOptions {
 
 int Ingest(const GlobalOptions& global, const std::vector<std::string>& files,
            bool normal_durability);
-int List(const GlobalOptions& global, bool json);
-int Show(const GlobalOptions& global, const std::string& id, bool json);
+struct ListOptions {
+  bool json = false;
+  std::string flow;    // --flow ROOT_NODE_ID
+  std::string status;  // --status completed|error|incomplete
+  std::string since;   // --since / --until: ISO 8601 or epoch ms
+  std::string until;
+  std::string node;    // --node NODE (with --state S: in that last state)
+  std::string state;
+  std::string error;   // --error TEXT: substring of any error message
+  std::optional<double> slower_than_ms;
+  size_t limit = 0;
+};
+int List(const GlobalOptions& global, const ListOptions& options);
+// `id` may be an execution id, `latest` (of `flow` when given) or an id prefix.
+int Show(const GlobalOptions& global, const std::string& id, const std::string& flow, bool json);
+// Read-only SQL over the views runs, node_runs, nodes, events (schema/README.md).
+int Query(const GlobalOptions& global, const std::string& sql, bool json);
+// Rebuilds the summaries from the event log.
+int Reindex(const GlobalOptions& global);
 int Events(const GlobalOptions& global, const std::string& id, const std::string& node);
 int Export(const GlobalOptions& global, const std::string& id, const std::string& output);
+
+// Queries across runs (tools/cmd_compare.cc, cmd_bottlenecks.cc, cmd_history.cc,
+// cmd_regressions.cc). Run arguments accept an id, `latest` or an id prefix.
+int Compare(const GlobalOptions& global, const std::string& a, const std::string& b, bool json);
+int Bottlenecks(const GlobalOptions& global, const std::string& id, int top, bool json);
+int History(const GlobalOptions& global, const std::string& flow, int last, bool json);
+
+struct RegressionOptions {
+  std::string flow;
+  std::string run;         // empty: the flow's latest run
+  int baseline = 10;       // previous runs compared against
+  double threshold = 1.5;  // latest >= threshold x baseline median (and beyond its spread)
+  bool json = false;
+};
+int Regressions(const GlobalOptions& global, const RegressionOptions& options);
 
 }  // namespace extrace::cli

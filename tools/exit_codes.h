@@ -8,6 +8,8 @@ namespace extrace::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitUsage = 2;
+// `extrace regressions` found a node that got slower (not an error: CI gates on it).
+inline constexpr int kExitRegression = 12;
 
 inline int ExitCodeFor(StatusCode code) {
   switch (code) {

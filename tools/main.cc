@@ -26,24 +26,44 @@ int main(int argc, char** argv) {
                    "survive a process crash only (faster); default: survive a power cut");
 
   bool json = false;
+  ListOptions list_options;
+  double slower_than = -1;
   auto* list = app.add_subcommand("list", "runs, newest first");
-  list->add_flag("--json", json, "JSON array");
+  list->add_flag("--json", list_options.json, "JSON array");
+  list->add_option("--flow", list_options.flow, "only runs of this flow (root node id)");
+  list->add_option("--status", list_options.status, "completed, error or incomplete");
+  list->add_option("--since", list_options.since, "started at or after (ISO 8601 or epoch ms)");
+  list->add_option("--until", list_options.until, "started at or before (ISO 8601 or epoch ms)");
+  list->add_option("--node", list_options.node, "runs that have this node (see --state)");
+  list->add_option("--state", list_options.state, "with --node: the node's last state (error alone: any node)");
+  list->add_option("--error", list_options.error, "an error message contains this text (any case)");
+  list->add_option("--slower-than", slower_than, "runs that took longer than this many ms");
+  list->add_option("--limit", list_options.limit, "at most this many runs");
 
   std::string id;
+  std::string show_flow;
   auto* show = app.add_subcommand("show", "a run's tree of nodes");
-  show->add_option("id", id, "execution id")->required();
+  show->add_option("id", id, "execution id, latest, or an id prefix")->required();
+  show->add_option("--flow", show_flow, "with latest or a prefix: within this flow");
   show->add_flag("--json", json, "the ExecutionTrace as JSON");
 
   std::string node;
   auto* events = app.add_subcommand("events", "a run's events in seq order, as JSON Lines");
-  events->add_option("id", id, "execution id")->required();
+  events->add_option("id", id, "execution id, latest, or an id prefix")->required();
   events->add_option("--node", node, "only the events of this node");
 
   std::string output;
   auto* exporter =
       app.add_subcommand("export", "the ExecutionTrace JSON, to a file or standard output");
-  exporter->add_option("id", id, "execution id")->required();
+  exporter->add_option("id", id, "execution id, latest, or an id prefix")->required();
   exporter->add_option("-o,--output", output, "file to write (default: standard output)");
+
+  std::string sql;
+  auto* query = app.add_subcommand("query", "read-only SQL over the views runs, node_runs, nodes, events");
+  query->add_option("sql", sql, "one SELECT statement")->required();
+  query->add_flag("--json", json, "JSON array of objects");
+
+  auto* reindex = app.add_subcommand("reindex", "rebuild the summary tables from the event log");
 
   try {
     app.parse(argc, argv);
@@ -57,8 +77,14 @@ int main(int argc, char** argv) {
   }
   try {
     if (*ingest) return Ingest(global, files, normal_durability);
-    if (*list) return List(global, json);
-    if (*show) return Show(global, id, json);
+    if (*list) {
+      if (slower_than >= 0) list_options.slower_than_ms = slower_than;
+      // "--state error" without --node: runs with any node in error.
+      return List(global, list_options);
+    }
+    if (*show) return Show(global, id, show_flow, json);
+    if (*query) return Query(global, sql, json);
+    if (*reindex) return Reindex(global);
     if (*events) return Events(global, id, node);
     if (*exporter) return Export(global, id, output);
   } catch (const std::exception& e) {

@@ -1,0 +1,88 @@
+// `extrace query SQL` (read-only SQL over the documented views) and
+// `extrace reindex` (rebuild the summaries from the event log).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "storage/event_store.h"
+#include "storage/json_text.h"
+#include "tools/commands.h"
+#include "tools/exit_codes.h"
+#include "tools/text_format.h"
+
+namespace extrace::cli {
+namespace {
+
+int Fail(std::string_view command, const Error& error) {
+  std::fprintf(stderr, "extrace %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+               error.message.c_str());
+  return ExitCodeFor(error.code);
+}
+
+}  // namespace
+
+int Query(const GlobalOptions& global, const std::string& sql, bool json) {
+  StoreOptions options;
+  options.read_only = true;
+  auto store = EventStore::Open(global.db_path, options);
+  if (!store) return Fail("query", store.error());
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+  std::string out;
+  JsonWriter w(out);
+  if (json) w.BeginArray();
+  auto status = (*store)->Query(
+      sql, [&](const std::vector<std::string>& names) { columns = names; },
+      [&](const std::vector<std::optional<std::string>>& values, const std::vector<bool>& numbers) {
+        if (!json) {
+          std::vector<std::string> row;
+          for (const auto& value : values) row.push_back(value.value_or("NULL"));
+          rows.push_back(std::move(row));
+          return;
+        }
+        w.BeginObject();
+        for (size_t c = 0; c < values.size(); ++c) {
+          w.Key(columns[c]);
+          if (!values[c])
+            w.Raw("null");
+          else if (numbers[c])
+            w.Raw(*values[c]);
+          else
+            w.String(*values[c]);
+        }
+        w.EndObject();
+      });
+  if (!status) return Fail("query", status.error());
+  if (json) {
+    w.EndArray();
+    std::printf("%s\n", out.c_str());
+    return kExitOk;
+  }
+  std::fputs(RenderTable(columns, rows, std::vector<bool>(columns.size(), false)).c_str(), stdout);
+  return kExitOk;
+}
+
+int Reindex(const GlobalOptions& global) {
+  auto store = EventStore::Open(global.db_path);
+  if (!store) return Fail("reindex", store.error());
+  bool tty = isatty(STDERR_FILENO) != 0;
+  auto started = std::chrono::steady_clock::now();
+  int64_t replayed = 0;
+  auto status = (*store)->Reindex([&](int64_t done, int64_t total) {
+    replayed = done;
+    if (!tty) return;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+    std::fprintf(stderr, "\rreindex: %lld / %lld events, %.0f/s, ETA %.0f s   ", static_cast<long long>(done),
+                 static_cast<long long>(total), rate, rate > 0 ? static_cast<double>(total - done) / rate : 0.0);
+  });
+  if (tty) std::fprintf(stderr, "\n");
+  if (!status) return Fail("reindex", status.error());
+  std::printf("rebuilt the summaries from %lld events\n", static_cast<long long>(replayed));
+  return kExitOk;
+}
+
+}  // namespace extrace::cli
