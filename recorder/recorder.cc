@@ -111,12 +111,13 @@ class QueuedRecorder final : public Recorder {
     std::unique_lock lock(mu_);
     not_full_.wait(lock, [&] { return queue_.size() < options_.queue_capacity; });
     // Seqs are given under the lock, so a run's seqs follow the queue's order.
-    RunClock& run = runs_[event.execution_id];
-    event.seq = ++run.last_seq;
-    // Stamped under the lock: a run's timestamps then never go backwards in seq
+    // The store gives each event the next seq of its run, in queue order; that
+    // also continues a run another recorder (or an earlier process) began.
+    // Stamped under the lock, a run's timestamps never go backwards in seq
     // order, even with many threads (or a clock stepped back).
-    event.timestamp_us = std::max(recorder::NowMicros(), run.last_us);
-    run.last_us = event.timestamp_us;
+    int64_t& last_us = last_us_of_run_[event.execution_id];
+    event.timestamp_us = std::max(recorder::NowMicros(), last_us);
+    last_us = event.timestamp_us;
     queue_.push_back(std::move(event));
     ++enqueued_;
     if (queue_.size() == 1) not_empty_.notify_one();
@@ -203,11 +204,7 @@ class QueuedRecorder final : public Recorder {
   mutable std::mutex mu_;
   std::condition_variable not_empty_, not_full_, durable_cv_;
   std::deque<Event> queue_;
-  struct RunClock {
-    int64_t last_seq = 0;
-    int64_t last_us = 0;
-  };
-  std::unordered_map<std::string, RunClock> runs_;
+  std::unordered_map<std::string, int64_t> last_us_of_run_;
   bool writer_stuck_ = false;  // retrying a store that fails
   Error stuck_error_;          // why, while writer_stuck_
   uint64_t enqueued_ = 0;

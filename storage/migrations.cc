@@ -1,6 +1,8 @@
 // Schema migrations: see migrations.h. The SQL is schema/*.sql, compiled in.
 #include "storage/migrations.h"
 
+#include <SQLiteCpp/Statement.h>
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -16,14 +18,20 @@ int UserVersion(SQLite::Database& db) { return db.execAndGet("PRAGMA user_versio
 
 Result<int> MigrateSchema(SQLite::Database& db, const std::string& path, bool read_only) {
   try {
-    int version = UserVersion(db);
+    // One statement, one snapshot: another process may migrate between two reads.
+    SQLite::Statement probe(db,
+                            "SELECT (SELECT user_version FROM pragma_user_version), "
+                            "(SELECT count(*) FROM sqlite_schema)");
+    probe.executeStep();
+    int version = probe.getColumn(0).getInt();
+    int tables = probe.getColumn(1).getInt();
+    probe.reset();
     if (version > kSchemaVersion)
       return MakeError(StatusCode::kSchemaTooNew,
                        fmt::format("{}: schema version {} is newer than this extrace knows ({}): "
                                    "use a newer extrace",
                                    path, version, kSchemaVersion));
     if (version == 0) {
-      int tables = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
       if (tables > 0)
         return MakeError(
             StatusCode::kCorrupt,

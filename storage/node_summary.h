@@ -36,6 +36,11 @@ class NodeSummary {
   int ApplyState(int64_t run, int64_t node, int64_t seq, int64_t timestamp_us, NodeState state,
                  std::string_view error_message);
   int ApplyProgress(int64_t run, int64_t node, int64_t seq, double progress);
+  // Releases the statements' read snapshots (at the end of each transaction).
+  void ResetStatements() {
+    if (find_) find_->reset();
+    if (upsert_) upsert_->reset();
+  }
 
  private:
   struct Row {

@@ -55,17 +55,42 @@ class SqliteEventStore final : public EventStore {
                    int flags)
       : path_(std::move(path)), options_(options), db_(open_name, flags, options.busy_timeout_ms) {}
 
+  template <typename Work>
+  void RetryWhileBusy(Work&& work) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_retry_budget_ms);
+    auto pause = std::chrono::milliseconds(1);
+    while (true) {
+      try {
+        work();
+        return;
+      } catch (const SQLite::Exception& e) {
+        if ((e.getErrorCode() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) throw;
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    }
+  }
+
   Status Init() {
     try {
       // A reader cannot change the file, whatever it runs (ATTACH included).
       if (options_.read_only) db_.exec("PRAGMA query_only = 1");
       if (!options_.read_only) {
         // WAL lets readers work while one writer appends.
-        db_.exec("PRAGMA journal_mode=WAL");
+        // Switching a new file to WAL takes an exclusive lock without the busy
+        // handler: several processes opening one new file at once retry here.
+        RetryWhileBusy([&] { db_.exec("PRAGMA journal_mode=WAL"); });
         db_.exec(options_.durability == Durability::kFull ? "PRAGMA synchronous=FULL"
                                                           : "PRAGMA synchronous=NORMAL");
       }
       auto migrated = MigrateSchema(db_, path_, options_.read_only);
+      for (auto pause = std::chrono::milliseconds(1), waited = std::chrono::milliseconds(0);
+           !migrated && migrated.error().code == StatusCode::kBusy &&
+           waited < std::chrono::milliseconds(options_.busy_retry_budget_ms);
+           waited += pause, pause = std::min(pause * 2, std::chrono::milliseconds(50))) {
+        std::this_thread::sleep_for(pause);
+        migrated = MigrateSchema(db_, path_, options_.read_only);
+      }
       if (!migrated) return tl::unexpected(migrated.error());
       // The summaries of schema 2 are new: fill them from the log.
       if (*migrated > 0 && *migrated < kSummariesVersion) {
@@ -124,6 +149,16 @@ class SqliteEventStore final : public EventStore {
   void ForgetTxnCaches() {
     runs_in_txn_.clear();
     strings_.clear();
+    ResetStatements();
+  }
+  // A statement left on a row keeps its read snapshot open after COMMIT; the
+  // next BEGIN IMMEDIATE would then fail with SQLITE_BUSY_SNAPSHOT as soon as
+  // another connection has written. Reset them all at every transaction's end.
+  void ResetStatements() {
+    for (auto* slot : {&find_exec_, &insert_exec_, &find_string_, &insert_string_, &insert_event_, &find_event_,
+                       &bump_run_, &set_started_, &set_ended_, &add_error_node_})
+      if (*slot) (*slot)->reset();
+    node_summary_.ResetStatements();
   }
 
   std::string path_;
@@ -355,6 +390,8 @@ Status SqliteEventStore::Reindex(const std::function<void(int64_t, int64_t)>& pr
         ApplySummaries(event, run);
         if (progress && ++done % 65536 == 0) progress(done, total);
       }
+      row.reset();
+      ResetStatements();
       db_.exec("COMMIT");
       if (progress) progress(done, total);
     } catch (...) {
@@ -404,6 +441,7 @@ AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<si
   }
   db_.exec("COMMIT");
   runs_in_txn_.clear();
+  ResetStatements();
   return result;
 }
 

@@ -92,7 +92,9 @@ class Recorder {
   // conflict is skipped, the rest stored). While the store fails (full disk,
   // locked past every retry) it returns that error at once; the writer keeps
   // retrying and nothing queued is dropped.
-  // Execution ids must be new: events of a reused id conflict with the stored ones.
+  // Only the first Flush after an error reports it; LastError() keeps the first
+  // error for good. Events of an existing run (another recorder's, or one begun
+  // before a restart) continue its seqs.
   [[nodiscard]] virtual Status Flush() = 0;
   // Flushes, then projects the run from the log (needs options.trace_reader).
   [[nodiscard]] virtual Result<ExecutionTrace> Trace(const std::string& execution_id) = 0;
