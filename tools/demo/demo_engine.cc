@@ -52,6 +52,8 @@ constexpr const char* kUsage =
     "                       generate parse transform sort stats hash validate report\n"
     "                       check-order check-totals check-hash (the last three: in the child "
     "run)\n"
+    "  --slow NODE          make task NODE do its work 3 times (try `extrace regressions`);\n"
+    "                       NODE is one of generate parse sort stats hash\n"
     "  --no-cli             do not run `extrace list` and `extrace show ID` at the end\n"
     "exit status: 0 run completed, 1 run failed, 2 usage, 3 store or work folder error\n";
 
@@ -63,8 +65,13 @@ struct Options {
   int threads = 2;
   std::string execution_id;
   std::string fail_at;
+  std::string slow;  // a task that does its work three times (a real slowdown)
   bool run_cli = true;
 };
+
+// Tasks whose work gives the same result when done again, so --slow may repeat them.
+const std::vector<std::string_view> kRepeatableTaskIds = {"generate", "parse", "sort", "stats", "hash"};
+constexpr int kSlowFactor = 3;
 
 const std::vector<std::string_view> kTaskIds = {
     "generate", "parse",  "transform",   "sort",         "stats",     "hash",
@@ -85,7 +92,7 @@ std::optional<Options> ParseArgs(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   };
   static const std::vector<std::string_view> kWithValue = {
-      "--db", "--workdir", "--records", "--seed", "--threads", "--execution-id", "--fail-at"};
+      "--db", "--workdir", "--records", "--seed", "--threads", "--execution-id", "--fail-at", "--slow"};
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -128,6 +135,10 @@ std::optional<Options> ParseArgs(int argc, char** argv, int& exit_code) {
       if (std::find(kTaskIds.begin(), kTaskIds.end(), value) == kTaskIds.end())
         return usage_error(fmt::format("--fail-at: no task \"{}\"", value));
       o.fail_at = value;
+    } else if (name == "--slow") {
+      if (std::find(kRepeatableTaskIds.begin(), kRepeatableTaskIds.end(), value) == kRepeatableTaskIds.end())
+        return usage_error(fmt::format("--slow: \"{}\" is not one of generate parse sort stats hash", value));
+      o.slow = value;
     }
   }
   if (o.db.empty() || o.workdir.empty()) return usage_error("--db and --workdir must not be empty");
@@ -178,7 +189,18 @@ void Step(NodeScope& scope, const std::string& node_id, const Options& options, 
     }
     scope.Progress(percent, message);
   };
-  work(progress);
+  int rounds = options.slow == node_id ? kSlowFactor : 1;
+  for (int round = 0; round < rounds; ++round) {
+    if (rounds == 1) {
+      work(progress);
+      continue;
+    }
+    // Each round reports its share of the node's progress.
+    ProgressFn share = [&](double percent, std::string_view message) {
+      progress((round * 100.0 + percent) / rounds, message);
+    };
+    work(share);
+  }
   if (inject)
     throw std::runtime_error(fmt::format("injected failure (--fail-at {}) at the end", node_id));
 }
