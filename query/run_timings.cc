@@ -20,7 +20,8 @@ class TimingBuilder {
     children_.resize(facts_.size());
     for (size_t i = 0; i < facts_.size(); ++i) {
       auto parent = index_.find(facts_[i].parent_id);
-      if (!facts_[i].parent_id.empty() && parent != index_.end()) children_[parent->second].push_back(i);
+      if (!facts_[i].parent_id.empty() && parent != index_.end())
+        children_[parent->second].push_back(i);
     }
   }
 
@@ -75,7 +76,8 @@ class TimingBuilder {
     if (view.executed) node.start_us = view.start_us;
     node.end_us = view.end_us;
     if (node.start_us && node.end_us) node.duration_us = *node.end_us - *node.start_us;
-    node.progress = view.state == NodeState::kCompleted ? std::optional<double>(100) : fact.progress;
+    node.progress =
+        view.state == NodeState::kCompleted ? std::optional<double>(100) : fact.progress;
     node.error_message = fact.error_message;
     node.children = child_indexes;
     node.self_us = SelfTime(node);

@@ -99,7 +99,8 @@ void PrintNodeRows(const NodeTrace& node, int64_t run_start, int depth,
 }
 
 int Usage(std::string_view command, const std::string& message) {
-  std::fprintf(stderr, "extrace %.*s: %s\n", static_cast<int>(command.size()), command.data(), message.c_str());
+  std::fprintf(stderr, "extrace %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+               message.c_str());
   return kExitUsage;
 }
 
@@ -118,8 +119,8 @@ void PrintOpenNodes(const ExecutionTrace& trace, int64_t log_end_us) {
         if (const auto* text = data.if_contains("message"); text && text->is_string())
           message = std::string(text->get_string());
       }
-      rows.push_back({node.node_name + " (" + node.node_id + ")", fmt::format("{}%", node.progress), message,
-                      HumanDuration(log_end_us - last_us)});
+      rows.push_back({node.node_name + " (" + node.node_id + ")", fmt::format("{}%", node.progress),
+                      message, HumanDuration(log_end_us - last_us)});
     }
     for (const auto& child : node.child_traces) visit(child);
   };
@@ -129,7 +130,8 @@ void PrintOpenNodes(const ExecutionTrace& trace, int64_t log_end_us) {
     return;
   }
   std::printf("\nstill open when the log stops (%s):\n%s", IsoTime(log_end_us).c_str(),
-              RenderTable({"NODE", "PROGRESS", "LAST MESSAGE", "SILENT FOR"}, rows, {false, true, false, true})
+              RenderTable({"NODE", "PROGRESS", "LAST MESSAGE", "SILENT FOR"}, rows,
+                          {false, true, false, true})
                   .c_str());
 }
 
@@ -145,13 +147,16 @@ int List(const GlobalOptions& global, const ListOptions& options) {
     for (auto status : {RunStatus::kCompleted, RunStatus::kError, RunStatus::kIncomplete})
       if (RunStatusName(status) == options.status) filter.status = status;
     if (!filter.status)
-      return Usage("list", fmt::format("--status {}: expected completed, error or incomplete", options.status));
+      return Usage("list", fmt::format("--status {}: expected completed, error or incomplete",
+                                       options.status));
   }
   if (!options.state.empty()) {
     filter.node_state = ParseNodeState(options.state);
     if (!filter.node_state)
-      return Usage("list", fmt::format("--state {}: expected pending, executing, completed, error or skipped",
-                                       options.state));
+      return Usage(
+          "list",
+          fmt::format("--state {}: expected pending, executing, completed, error or skipped",
+                      options.state));
     if (options.node.empty() && options.state != "error")
       return Usage("list", "--state goes with --node (except --state error: any node in error)");
   }
@@ -160,10 +165,13 @@ int List(const GlobalOptions& global, const ListOptions& options) {
     if (text->empty()) continue;
     *slot = ParseTimeArgument(*text);
     if (!*slot)
-      return Usage("list", fmt::format("{} {}: expected ISO 8601 (2026-11-25T18:07:23Z) or epoch milliseconds",
-                                       name, *text));
+      return Usage(
+          "list",
+          fmt::format("{} {}: expected ISO 8601 (2026-11-25T18:07:23Z) or epoch milliseconds", name,
+                      *text));
   }
-  if (options.slower_than_ms) filter.slower_than_us = static_cast<int64_t>(*options.slower_than_ms * 1000);
+  if (options.slower_than_ms)
+    filter.slower_than_us = static_cast<int64_t>(*options.slower_than_ms * 1000);
 
   auto store = OpenForReading(global);
   if (!store) return Fail("list", store.error());
@@ -175,8 +183,8 @@ int List(const GlobalOptions& global, const ListOptions& options) {
     flow_only.limit = 1;
     auto any = (*store)->ListRuns(flow_only);
     if (any && any->empty())
-      return Fail("list", Error{StatusCode::kNotFound,
-                                fmt::format("no runs of flow \"{}\" in {}", options.flow, global.db_path)});
+      return Fail("list", Error{StatusCode::kNotFound, fmt::format("no runs of flow \"{}\" in {}",
+                                                                   options.flow, global.db_path)});
   }
   if (options.json) {
     std::string out;
@@ -232,7 +240,8 @@ int Show(const GlobalOptions& global, const std::string& id, const std::string& 
   std::printf("\n%s", RenderTable({"NODE", "STATE", "START", "DURATION", "PROGRESS", "ERROR"}, rows,
                                   {false, false, true, true, true, false})
                           .c_str());
-  if (trace->status == RunStatus::kIncomplete) PrintOpenNodes(*trace, run->last_us.value_or(trace->start_us));
+  if (trace->status == RunStatus::kIncomplete)
+    PrintOpenNodes(*trace, run->last_us.value_or(trace->start_us));
   if (!trace->diagnostics.empty()) {
     std::printf("\ndiagnostics:\n");
     for (const auto& text : trace->diagnostics) std::printf("  %s\n", text.c_str());

@@ -1,11 +1,10 @@
 // `extrace query SQL` (read-only SQL over the documented views) and
 // `extrace reindex` (rebuild the summaries from the event log).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 #include "storage/event_store.h"
 #include "storage/json_text.h"
@@ -74,10 +73,12 @@ int Reindex(const GlobalOptions& global) {
   auto status = (*store)->Reindex([&](int64_t done, int64_t total) {
     replayed = done;
     if (!tty) return;
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-    std::fprintf(stderr, "\rreindex: %lld / %lld events, %.0f/s, ETA %.0f s   ", static_cast<long long>(done),
-                 static_cast<long long>(total), rate, rate > 0 ? static_cast<double>(total - done) / rate : 0.0);
+    std::fprintf(stderr, "\rreindex: %lld / %lld events, %.0f/s, ETA %.0f s   ",
+                 static_cast<long long>(done), static_cast<long long>(total), rate,
+                 rate > 0 ? static_cast<double>(total - done) / rate : 0.0);
   });
   if (tty) std::fprintf(stderr, "\n");
   if (!status) return Fail("reindex", status.error());

@@ -21,9 +21,9 @@ struct ListOptions {
   std::string status;  // --status completed|error|incomplete
   std::string since;   // --since / --until: ISO 8601 or epoch ms
   std::string until;
-  std::string node;    // --node NODE (with --state S: in that last state)
+  std::string node;  // --node NODE (with --state S: in that last state)
   std::string state;
-  std::string error;   // --error TEXT: substring of any error message
+  std::string error;  // --error TEXT: substring of any error message
   std::optional<double> slower_than_ms;
   size_t limit = 0;
 };

@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   list->add_option("--since", list_options.since, "started at or after (ISO 8601 or epoch ms)");
   list->add_option("--until", list_options.until, "started at or before (ISO 8601 or epoch ms)");
   list->add_option("--node", list_options.node, "runs that have this node (see --state)");
-  list->add_option("--state", list_options.state, "with --node: the node's last state (error alone: any node)");
+  list->add_option("--state", list_options.state,
+                   "with --node: the node's last state (error alone: any node)");
   list->add_option("--error", list_options.error, "an error message contains this text (any case)");
   list->add_option("--slower-than", slower_than, "runs that took longer than this many ms");
   list->add_option("--limit", list_options.limit, "at most this many runs");
@@ -59,11 +60,43 @@ int main(int argc, char** argv) {
   exporter->add_option("-o,--output", output, "file to write (default: standard output)");
 
   std::string sql;
-  auto* query = app.add_subcommand("query", "read-only SQL over the views runs, node_runs, nodes, events");
+  auto* query =
+      app.add_subcommand("query", "read-only SQL over the views runs, node_runs, nodes, events");
   query->add_option("sql", sql, "one SELECT statement")->required();
   query->add_flag("--json", json, "JSON array of objects");
 
   auto* reindex = app.add_subcommand("reindex", "rebuild the summary tables from the event log");
+
+  std::string other;
+  auto* compare = app.add_subcommand("compare", "what changed between two runs, node by node");
+  compare->add_option("a", id, "the first run (id, latest or id prefix)")->required();
+  compare->add_option("b", other, "the second run")->required();
+  compare->add_flag("--json", json, "JSON");
+
+  int top = 10;
+  auto* bottlenecks = app.add_subcommand(
+      "bottlenecks", "where a run's time went: total and self time, critical path, stalls");
+  bottlenecks->add_option("id", id, "the run (id, latest or id prefix)")->required();
+  bottlenecks->add_option("--top", top, "how many nodes and stalls to list (default 10)");
+  bottlenecks->add_flag("--json", json, "JSON");
+
+  std::string flow;
+  int last = 50;
+  auto* history = app.add_subcommand("history", "a flow's runs over time, per node");
+  history->add_option("flow", flow, "the flow (root node id)")->required();
+  history->add_option("--last", last, "how many of the latest runs (default 50)");
+  history->add_flag("--json", json, "JSON");
+
+  RegressionOptions regression;
+  auto* regressions = app.add_subcommand(
+      "regressions", "nodes of a run that got slower than the runs before it (exit 12 when any)");
+  regressions->add_option("flow", regression.flow, "the flow (root node id)")->required();
+  regressions->add_option("--run", regression.run, "the run to judge (default: the flow's latest)");
+  regressions->add_option("--baseline", regression.baseline,
+                          "previous runs to compare against (default 10)");
+  regressions->add_option("--threshold", regression.threshold,
+                          "slower by at least this ratio (default 1.5)");
+  regressions->add_flag("--json", regression.json, "JSON");
 
   try {
     app.parse(argc, argv);
@@ -87,6 +120,10 @@ int main(int argc, char** argv) {
     if (*reindex) return Reindex(global);
     if (*events) return Events(global, id, node);
     if (*exporter) return Export(global, id, output);
+    if (*compare) return Compare(global, id, other, json);
+    if (*bottlenecks) return Bottlenecks(global, id, top, json);
+    if (*history) return History(global, flow, last, json);
+    if (*regressions) return Regressions(global, regression);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "extrace: internal error: %s\n", e.what());
     return kExitInternal;

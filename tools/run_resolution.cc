@@ -13,9 +13,10 @@ Result<RunSummary> ResolveRun(EventStore& store, const std::string& spec, const 
     auto runs = store.ListRuns(filter);
     if (!runs) return tl::unexpected(runs.error());
     if (runs->empty())
-      return MakeError(StatusCode::kNotFound, flow.empty() ? fmt::format("no runs in {}", store.path())
-                                                           : fmt::format("no runs of flow \"{}\" in {}", flow,
-                                                                         store.path()));
+      return MakeError(StatusCode::kNotFound,
+                       flow.empty()
+                           ? fmt::format("no runs in {}", store.path())
+                           : fmt::format("no runs of flow \"{}\" in {}", flow, store.path()));
     return runs->front();
   }
   auto exact = store.GetRun(spec);
@@ -23,7 +24,8 @@ Result<RunSummary> ResolveRun(EventStore& store, const std::string& spec, const 
   if (*exact && (*exact)->event_count > 0) {
     if (!flow.empty() && (*exact)->root_node_id != flow)
       return MakeError(StatusCode::kNotFound,
-                       fmt::format("run \"{}\" is of flow \"{}\", not \"{}\"", spec, (*exact)->root_node_id, flow));
+                       fmt::format("run \"{}\" is of flow \"{}\", not \"{}\"", spec,
+                                   (*exact)->root_node_id, flow));
     return **exact;
   }
   RunFilter filter;
@@ -32,17 +34,20 @@ Result<RunSummary> ResolveRun(EventStore& store, const std::string& spec, const 
   if (!runs) return tl::unexpected(runs.error());
   std::vector<const RunSummary*> matches;
   for (const auto& run : *runs)
-    if (!spec.empty() && run.execution_id.compare(0, spec.size(), spec) == 0) matches.push_back(&run);
+    if (!spec.empty() && run.execution_id.compare(0, spec.size(), spec) == 0)
+      matches.push_back(&run);
   if (matches.size() == 1) return *matches.front();
   if (matches.empty())
-    return MakeError(StatusCode::kNotFound, fmt::format("no run with executionId \"{}\" (nor one starting with "
-                                                        "it) in {}",
-                                                        spec, store.path()));
+    return MakeError(StatusCode::kNotFound,
+                     fmt::format("no run with executionId \"{}\" (nor one starting with "
+                                 "it) in {}",
+                                 spec, store.path()));
   std::string some;
-  for (size_t i = 0; i < matches.size() && i < 3; ++i) some += (i ? ", " : "") + matches[i]->execution_id;
-  return MakeError(StatusCode::kInvalidInput, fmt::format("\"{}\" is ambiguous: {} runs start with it ({}{})",
-                                                          spec, matches.size(), some,
-                                                          matches.size() > 3 ? ", ..." : ""));
+  for (size_t i = 0; i < matches.size() && i < 3; ++i)
+    some += (i ? ", " : "") + matches[i]->execution_id;
+  return MakeError(StatusCode::kInvalidInput,
+                   fmt::format("\"{}\" is ambiguous: {} runs start with it ({}{})", spec,
+                               matches.size(), some, matches.size() > 3 ? ", ..." : ""));
 }
 
 }  // namespace extrace::cli

@@ -30,7 +30,8 @@ std::optional<int64_t> ParseTimeArgument(const std::string& text) {
   }
   int year, month, day, hour = 0, minute = 0, consumed = 0;
   double second = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed) != 3 || consumed != 10)
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed) != 3 ||
+      consumed != 10)
     return std::nullopt;
   std::string rest = text.substr(10);
   int64_t offset_minutes = 0;

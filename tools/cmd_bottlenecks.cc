@@ -1,0 +1,286 @@
+// `extrace bottlenecks ID [--top N] [--json]`: where one run's time went
+// (query/bottlenecks.h): nodes by total time, the critical path, the longest
+// stalls, and the nodes still open where the log stops.
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "query/bottlenecks.h"
+#include "query/compare.h"
+#include "storage/event_store.h"
+#include "storage/json_text.h"
+#include "tools/commands.h"
+#include "tools/exit_codes.h"
+#include "tools/run_resolution.h"
+#include "tools/text_format.h"
+
+namespace extrace::cli {
+namespace {
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "extrace bottlenecks: %s\n", error.message.c_str());
+  return ExitCodeFor(error.code);
+}
+
+Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global) {
+  StoreOptions options;
+  options.read_only = true;
+  return EventStore::Open(global.db_path, options);
+}
+
+// A plain decimal with at most `places` decimals (JSON numbers never in exponent form).
+std::string Decimal(double value, int places) {
+  std::string text = fmt::format("{:.{}f}", value, places);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text == "-0" ? "0" : text;
+}
+
+void MillisOrNull(JsonWriter& w, const std::optional<int64_t>& micros) {
+  if (micros)
+    w.Millis(*micros);
+  else
+    w.Raw("null");
+}
+
+std::string Label(const TreeNode& node) {
+  const std::string& name = node.timing.name;
+  return name.empty() || name == node.path ? node.path : name + " (" + node.path + ")";
+}
+
+std::string Offset(int64_t at, int64_t start) {
+  return (at >= start ? "+" : "") + HumanDuration(at - start);
+}
+
+std::string Percent(double share) { return fmt::format("{:.1f}%", 100 * share); }
+
+void PrintText(const RunTree& tree, const BottleneckReport& r, size_t top) {
+  std::string out;
+  out += fmt::format("run {}  flow {}  status {}\n", r.execution_id,
+                     tree.run.root_node_id.empty() ? "-" : tree.run.root_node_id,
+                     RunStatusName(r.status));
+  if (r.end_us)
+    out += fmt::format("duration {}", HumanDuration(r.run_duration_us));
+  else
+    out +=
+        fmt::format("no end in the log: {} up to its last event", HumanDuration(r.run_duration_us));
+  out += fmt::format("  covered by top-level nodes {}  outside them {} (start, gaps, end)\n",
+                     HumanDuration(r.covered_us), HumanDuration(r.run_self_us));
+
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i = 0; i < r.nodes.size() && i < top; ++i) {
+    const NodeCost& cost = r.nodes[i];
+    const TreeNode& node = tree.nodes[cost.node];
+    std::string total =
+        cost.total_us ? HumanDuration(*cost.total_us) + (cost.open ? " (open)" : "") : "-";
+    rows.push_back({Label(node), node.IsGroup() ? "group" : "leaf",
+                    std::string(NodeStateName(node.timing.state)), total,
+                    cost.total_us ? HumanDuration(cost.self_us) : "-",
+                    cost.total_us ? Percent(cost.share) : "-",
+                    cost.slack_us ? HumanDuration(*cost.slack_us) : "-",
+                    cost.on_critical_path ? "*" : ""});
+  }
+  out +=
+      "\n" + RenderTable({"NODE", "KIND", "STATE", "TOTAL", "SELF", "SHARE", "SLACK", "CRITICAL"},
+                         rows, {false, false, false, true, true, true, true, false});
+  if (r.nodes.size() > top) out += fmt::format("({} more nodes: --top)\n", r.nodes.size() - top);
+
+  if (!r.critical_path.empty()) {
+    out += "\ncritical path (what decided when the run ended):\n";
+    rows.clear();
+    std::vector<const NodeCost*> by_index(tree.nodes.size());
+    for (const auto& c : r.nodes) by_index[c.node] = &c;
+    int base = tree.nodes[r.critical_path.front()].timing.depth;
+    for (size_t index : r.critical_path) {
+      const TreeNode& node = tree.nodes[index];
+      const NodeCost* cost = by_index[index];
+      std::string indent(static_cast<size_t>(std::max(0, node.timing.depth - base)) * 2, ' ');
+      rows.push_back({indent + Label(node), Offset(*cost->start_us, r.start_us),
+                      Offset(*cost->end_us, r.start_us),
+                      HumanDuration(*cost->total_us) + (cost->open ? " (open)" : "")});
+    }
+    out += RenderTable({"NODE", "START", "END", "TOTAL"}, rows, {false, true, true, true});
+  }
+
+  if (!r.stalls.empty()) {
+    out += "\nlongest stalls (time between two events of one node):\n";
+    rows.clear();
+    for (size_t i = 0; i < r.stalls.size() && i < top; ++i) {
+      const Stall& s = r.stalls[i];
+      rows.push_back({s.node_id, Offset(s.start_us, r.start_us), HumanDuration(s.gap_us),
+                      s.from + " -> " + s.to});
+    }
+    out += RenderTable({"NODE", "FROM", "GAP", "BETWEEN"}, rows, {false, true, true, false});
+  }
+
+  if (!r.open_nodes.empty()) {
+    int64_t log_end = tree.run.last_us.value_or(r.horizon_us);
+    out += fmt::format("\nopen nodes (started, never ended; the log stops at {}):\n",
+                       Offset(log_end, r.start_us));
+    rows.clear();
+    for (const auto& open : r.open_nodes) {
+      const TreeNode& node = tree.nodes[open.node];
+      rows.push_back({Label(node), std::string(NodeStateName(node.timing.state)),
+                      node.timing.progress ? Decimal(*node.timing.progress, 2) + "%" : "-",
+                      open.last_event_us ? Offset(*open.last_event_us, r.start_us) : "-",
+                      open.last_event_us ? HumanDuration(open.silent_us) : "-"});
+    }
+    out += RenderTable({"NODE", "STATE", "PROGRESS", "LAST EVENT", "SILENT FOR"}, rows,
+                       {false, false, true, true, true});
+  }
+  if (!r.diagnostics.empty()) {
+    out += "\ndiagnostics:\n";
+    for (const auto& text : r.diagnostics) out += "  " + text + "\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+void PrintJson(const RunTree& tree, const BottleneckReport& r, size_t top) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("executionId");
+  w.String(r.execution_id);
+  w.Key("rootNodeId");
+  if (tree.run.root_node_id.empty())
+    w.Raw("null");
+  else
+    w.String(tree.run.root_node_id);
+  w.Key("status");
+  w.String(RunStatusName(r.status));
+  w.Key("startTime");
+  w.Millis(r.start_us);
+  w.Key("endTime");
+  MillisOrNull(w, r.end_us);
+  w.Key("runDuration");
+  w.Millis(r.run_duration_us);
+  w.Key("coveredTime");
+  w.Millis(r.covered_us);
+  w.Key("runSelfTime");
+  w.Millis(r.run_self_us);
+  w.Key("nodes");
+  w.BeginArray();
+  for (size_t i = 0; i < r.nodes.size() && i < top; ++i) {
+    const NodeCost& cost = r.nodes[i];
+    const TreeNode& node = tree.nodes[cost.node];
+    w.BeginObject();
+    w.Key("nodeId");
+    w.String(node.timing.node_id);
+    w.Key("path");
+    w.String(node.path);
+    w.Key("nodeName");
+    w.String(node.timing.name);
+    w.Key("executionId");
+    w.String(node.execution_id);
+    w.Key("kind");
+    w.String(node.IsGroup() ? "group" : "leaf");
+    w.Key("state");
+    w.String(NodeStateName(node.timing.state));
+    w.Key("startTime");
+    MillisOrNull(w, cost.start_us);
+    w.Key("endTime");
+    MillisOrNull(w, cost.end_us);
+    w.Key("totalTime");
+    MillisOrNull(w, cost.total_us);
+    w.Key("selfTime");
+    MillisOrNull(w, cost.total_us ? std::optional<int64_t>(cost.self_us) : std::nullopt);
+    w.Key("childrenTime");
+    MillisOrNull(w, cost.children_us);
+    w.Key("share");
+    w.Raw(cost.total_us ? Decimal(cost.share, 4) : "null");
+    w.Key("slack");
+    MillisOrNull(w, cost.slack_us);
+    w.Key("onCriticalPath");
+    w.Bool(cost.on_critical_path);
+    w.Key("open");
+    w.Bool(cost.open);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("criticalPath");
+  w.BeginArray();
+  for (size_t index : r.critical_path) w.String(tree.nodes[index].path);
+  w.EndArray();
+  w.Key("stalls");
+  w.BeginArray();
+  for (size_t i = 0; i < r.stalls.size() && i < top; ++i) {
+    const Stall& s = r.stalls[i];
+    w.BeginObject();
+    w.Key("nodeId");
+    w.String(s.node_id);
+    w.Key("start");
+    w.Millis(s.start_us);
+    w.Key("gap");
+    w.Millis(s.gap_us);
+    w.Key("from");
+    w.String(s.from);
+    w.Key("to");
+    w.String(s.to);
+    w.Key("fromSeq");
+    w.Int(s.from_seq);
+    w.Key("toSeq");
+    w.Int(s.to_seq);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("openNodes");
+  w.BeginArray();
+  for (const auto& open : r.open_nodes) {
+    const TreeNode& node = tree.nodes[open.node];
+    w.BeginObject();
+    w.Key("nodeId");
+    w.String(node.timing.node_id);
+    w.Key("nodeName");
+    w.String(node.timing.name);
+    w.Key("state");
+    w.String(NodeStateName(node.timing.state));
+    w.Key("progress");
+    if (node.timing.progress)
+      w.Raw(Decimal(*node.timing.progress, 6));
+    else
+      w.Raw("null");
+    w.Key("lastEvent");
+    MillisOrNull(w, open.last_event_us);
+    w.Key("silentFor");
+    MillisOrNull(w, open.last_event_us ? std::optional<int64_t>(open.silent_us) : std::nullopt);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("diagnostics");
+  w.BeginArray();
+  for (const auto& text : r.diagnostics) w.String(text);
+  w.EndArray();
+  w.EndObject();
+  out += '\n';
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+}  // namespace
+
+int Bottlenecks(const GlobalOptions& global, const std::string& id, int top, bool json) {
+  if (top < 1) {
+    std::fprintf(stderr, "extrace bottlenecks: --top must be at least 1, got %d\n", top);
+    return kExitUsage;
+  }
+  auto store = OpenForReading(global);
+  if (!store) return Fail(store.error());
+  auto run = ResolveRun(**store, id);
+  if (!run) return Fail(run.error());
+  auto tree = LoadRunTree(**store, *run);
+  if (!tree) return Fail(tree.error());
+  // One pass over this run's own events (child runs' events are not read).
+  StallScanner scanner(static_cast<size_t>(top));
+  auto status =
+      (*store)->ForEachEvent(run->execution_id, [&](Event&& event) { scanner.Add(event); });
+  if (!status) return Fail(status.error());
+  BottleneckReport report = AnalyzeBottlenecks(*tree, scanner.Finish());
+  if (json)
+    PrintJson(*tree, report, static_cast<size_t>(top));
+  else
+    PrintText(*tree, report, static_cast<size_t>(top));
+  return kExitOk;
+}
+
+}  // namespace extrace::cli

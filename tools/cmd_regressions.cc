@@ -1,0 +1,196 @@
+// `extrace regressions FLOW [--run ID] [--baseline N] [--threshold R] [--json]`:
+// the nodes of a run (default the flow's latest) that got slower than in the
+// completed runs before it (the rule: query/regressions.h), worst first.
+//
+// Exit codes: 0 nothing got slower, 12 (kExitRegression) something did; 0 too
+// when there are fewer than 3 earlier completed runs (a new flow must not fail
+// a CI gate: the output says "not enough runs to judge"); 5 unknown flow or
+// run; 2 a bad --baseline (< 3), --threshold (<= 0) or run argument.
+//
+// --json (times in plain decimal ms):
+//   {"flow", "run", "runStatus", "status": "regressed" | "ok" | "not-enough-runs",
+//    "threshold", "k", "minBaselineRuns", "baselineRuns": [ids, newest first],
+//    "judgedNodes", "unjudgedNodes",
+//    "regressions": [{"nodeId", "nodeName", "parentId", "group", "baseline" (median),
+//                     "latest", "ratio" (null when the median is 0), "added", "mad",
+//                     "samples", "explains": [group ids it accounts for]}]}   worst first
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "query/regressions.h"
+#include "storage/event_store.h"
+#include "storage/json_text.h"
+#include "tools/commands.h"
+#include "tools/exit_codes.h"
+#include "tools/run_resolution.h"
+#include "tools/text_format.h"
+
+namespace extrace::cli {
+namespace {
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "extrace regressions: %s\n", error.message.c_str());
+  return ExitCodeFor(error.code);
+}
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "extrace regressions: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+std::string_view Verdict(const RegressionReport& report) {
+  if (!report.enough_runs) return "not-enough-runs";
+  return report.regressions.empty() ? "ok" : "regressed";
+}
+
+double Rounded(double value, double scale) { return std::round(value * scale) / scale; }
+
+std::string ReportJson(const RegressionReport& report) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("flow");
+  w.String(report.flow);
+  w.Key("run");
+  w.String(report.run.execution_id);
+  w.Key("runStatus");
+  w.String(RunStatusName(report.run.status));
+  w.Key("status");
+  w.String(Verdict(report));
+  w.Key("threshold");
+  w.Double(report.rule.threshold);
+  w.Key("k");
+  w.Double(report.rule.k);
+  w.Key("minBaselineRuns");
+  w.Int(static_cast<int64_t>(report.rule.min_samples));
+  w.Key("baselineRuns");
+  w.BeginArray();
+  for (const auto& id : report.baseline_runs) w.String(id);
+  w.EndArray();
+  w.Key("judgedNodes");
+  w.Int(static_cast<int64_t>(report.judged_nodes));
+  w.Key("unjudgedNodes");
+  w.Int(static_cast<int64_t>(report.unjudged_nodes));
+  w.Key("regressions");
+  w.BeginArray();
+  for (const auto& r : report.regressions) {
+    w.BeginObject();
+    w.Key("nodeId");
+    w.String(r.node_id);
+    w.Key("nodeName");
+    w.String(r.name);
+    w.Key("parentId");
+    if (r.parent_id.empty())
+      w.Raw("null");
+    else
+      w.String(r.parent_id);
+    w.Key("group");
+    w.Bool(r.group);
+    w.Key("baseline");
+    w.Millis(r.baseline_us);
+    w.Key("latest");
+    w.Millis(r.latest_us);
+    w.Key("ratio");
+    if (r.ratio)
+      w.Double(Rounded(*r.ratio, 1000));
+    else
+      w.Raw("null");
+    w.Key("added");
+    w.Millis(r.latest_us - r.baseline_us);
+    w.Key("mad");
+    w.Millis(r.mad_us);
+    w.Key("samples");
+    w.Int(static_cast<int64_t>(r.samples));
+    w.Key("explains");
+    w.BeginArray();
+    for (const auto& id : r.explains) w.String(id);
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
+}
+
+void PrintReport(const RegressionReport& report) {
+  const RunSummary& run = report.run;
+  std::string duration = run.start_us && run.end_us ? HumanDuration(*run.end_us - *run.start_us)
+                                                    : std::string("no end yet");
+  std::printf("run %s of flow %s: %s, started %s, %s\n", run.execution_id.c_str(),
+              report.flow.c_str(), std::string(RunStatusName(run.status)).c_str(),
+              IsoTime(*run.start_us).c_str(), duration.c_str());
+  if (!report.enough_runs) {
+    std::printf(
+        "not enough runs to judge: %zu completed run%s of flow %s started before it, need at "
+        "least %zu\n",
+        report.baseline_runs.size(), report.baseline_runs.size() == 1 ? "" : "s",
+        report.flow.c_str(), report.rule.min_samples);
+    return;
+  }
+  std::printf("baseline: the %zu completed runs before it (newest %s)\n",
+              report.baseline_runs.size(), report.baseline_runs.front().c_str());
+  std::printf(
+      "slower: >= %gx the baseline median and > median + %g x max(1.4826 x MAD, 1%% of median, "
+      "1 ms)\n",
+      report.rule.threshold, report.rule.k);
+  if (run.status == RunStatus::kIncomplete)
+    std::printf("the run has not ended: only the nodes it completed are judged\n");
+  std::string judged =
+      fmt::format("{} node{} judged", report.judged_nodes, report.judged_nodes == 1 ? "" : "s");
+  if (report.unjudged_nodes > 0)
+    judged += fmt::format(
+        "; {} left out: not completed in this run, or in fewer than {} baseline "
+        "runs",
+        report.unjudged_nodes, report.rule.min_samples);
+  if (report.regressions.empty()) {
+    std::printf("\nno node got slower (%s)\n", judged.c_str());
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : report.regressions) {
+    std::string name = r.name;
+    if (r.name != r.node_id) name += " (" + r.node_id + ")";
+    std::string explains;
+    for (const auto& id : r.explains) explains += (explains.empty() ? "" : ", ") + id;
+    rows.push_back({name, HumanDuration(r.baseline_us), HumanDuration(r.latest_us),
+                    r.ratio ? fmt::format("{:.2f}x", *r.ratio) : "-",
+                    "+" + HumanDuration(r.latest_us - r.baseline_us), HumanDuration(r.mad_us),
+                    explains});
+  }
+  std::printf("\n%s",
+              RenderTable({"NODE", "BASELINE", "LATEST", "RATIO", "ADDED", "MAD", "SLOWS GROUPS"},
+                          rows, {false, true, true, true, true, true, false})
+                  .c_str());
+  std::printf("\n%zu node%s got slower (%s)\n", report.regressions.size(),
+              report.regressions.size() == 1 ? "" : "s", judged.c_str());
+}
+
+}  // namespace
+
+int Regressions(const GlobalOptions& global, const RegressionOptions& options) {
+  RegressionRule rule;
+  if (options.baseline < static_cast<int>(rule.min_samples))
+    return Usage(
+        fmt::format("--baseline must be at least {}, got {}", rule.min_samples, options.baseline));
+  if (!std::isfinite(options.threshold) || options.threshold <= 0)
+    return Usage(fmt::format("--threshold must be a ratio above 0, got {}", options.threshold));
+  rule.threshold = options.threshold;
+
+  StoreOptions store_options;
+  store_options.read_only = true;
+  auto store = EventStore::Open(global.db_path, store_options);
+  if (!store) return Fail(store.error());
+  auto run = ResolveRun(**store, options.run.empty() ? "latest" : options.run, options.flow);
+  if (!run) return Fail(run.error());
+  auto report = FindRegressions(**store, *run, static_cast<size_t>(options.baseline), rule);
+  if (!report) return Fail(report.error());
+  if (options.json)
+    std::printf("%s\n", ReportJson(*report).c_str());
+  else
+    PrintReport(*report);
+  return report->regressions.empty() ? kExitOk : kExitRegression;
+}
+
+}  // namespace extrace::cli
