@@ -9,6 +9,7 @@
 #include "query/compare.h"
 #include "storage/event_store.h"
 #include "storage/json_text.h"
+#include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
 #include "tools/run_resolution.h"
@@ -16,34 +17,6 @@
 
 namespace extrace::cli {
 namespace {
-
-int Fail(const Error& error) {
-  std::fprintf(stderr, "extrace bottlenecks: %s\n", error.message.c_str());
-  return ExitCodeFor(error.code);
-}
-
-Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global) {
-  StoreOptions options;
-  options.read_only = true;
-  return EventStore::Open(global.db_path, options);
-}
-
-// A plain decimal with at most `places` decimals (JSON numbers never in exponent form).
-std::string Decimal(double value, int places) {
-  std::string text = fmt::format("{:.{}f}", value, places);
-  if (text.find('.') != std::string::npos) {
-    while (text.back() == '0') text.pop_back();
-    if (text.back() == '.') text.pop_back();
-  }
-  return text == "-0" ? "0" : text;
-}
-
-void MillisOrNull(JsonWriter& w, const std::optional<int64_t>& micros) {
-  if (micros)
-    w.Millis(*micros);
-  else
-    w.Raw("null");
-}
 
 std::string Label(const TreeNode& node) {
   const std::string& name = node.timing.name;
@@ -265,16 +238,16 @@ int Bottlenecks(const GlobalOptions& global, const std::string& id, int top, boo
     return kExitUsage;
   }
   auto store = OpenForReading(global);
-  if (!store) return Fail(store.error());
+  if (!store) return Fail("bottlenecks", store.error());
   auto run = ResolveRun(**store, id);
-  if (!run) return Fail(run.error());
+  if (!run) return Fail("bottlenecks", run.error());
   auto tree = LoadRunTree(**store, *run);
-  if (!tree) return Fail(tree.error());
+  if (!tree) return Fail("bottlenecks", tree.error());
   // One pass over this run's own events (child runs' events are not read).
   StallScanner scanner(static_cast<size_t>(top));
   auto status =
       (*store)->ForEachEvent(run->execution_id, [&](Event&& event) { scanner.Add(event); });
-  if (!status) return Fail(status.error());
+  if (!status) return Fail("bottlenecks", status.error());
   BottleneckReport report = AnalyzeBottlenecks(*tree, scanner.Finish());
   if (json)
     PrintJson(*tree, report, static_cast<size_t>(top));

@@ -8,6 +8,7 @@
 #include "query/compare.h"
 #include "storage/event_store.h"
 #include "storage/json_text.h"
+#include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
 #include "tools/run_resolution.h"
@@ -15,41 +16,6 @@
 
 namespace extrace::cli {
 namespace {
-
-int Fail(const Error& error) {
-  std::fprintf(stderr, "extrace compare: %s\n", error.message.c_str());
-  return ExitCodeFor(error.code);
-}
-
-Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global) {
-  StoreOptions options;
-  options.read_only = true;
-  return EventStore::Open(global.db_path, options);
-}
-
-// A plain decimal with at most `places` decimals (JSON numbers never in exponent form).
-std::string Decimal(double value, int places) {
-  std::string text = fmt::format("{:.{}f}", value, places);
-  if (text.find('.') != std::string::npos) {
-    while (text.back() == '0') text.pop_back();
-    if (text.back() == '.') text.pop_back();
-  }
-  return text == "-0" ? "0" : text;
-}
-
-void MillisOrNull(JsonWriter& w, const std::optional<int64_t>& micros) {
-  if (micros)
-    w.Millis(*micros);
-  else
-    w.Raw("null");
-}
-
-void StringOrNull(JsonWriter& w, std::string_view text) {
-  if (text.empty())
-    w.Raw("null");
-  else
-    w.String(text);
-}
 
 std::string SignedDuration(int64_t micros) {
   return (micros > 0 ? "+" : "") + HumanDuration(micros);
@@ -264,11 +230,11 @@ void PrintJson(const RunComparison& c) {
 
 int Compare(const GlobalOptions& global, const std::string& a, const std::string& b, bool json) {
   auto store = OpenForReading(global);
-  if (!store) return Fail(store.error());
+  if (!store) return Fail("compare", store.error());
   auto run_a = ResolveRun(**store, a);
-  if (!run_a) return Fail(run_a.error());
+  if (!run_a) return Fail("compare", run_a.error());
   auto run_b = ResolveRun(**store, b);
-  if (!run_b) return Fail(run_b.error());
+  if (!run_b) return Fail("compare", run_b.error());
   if (run_a->root_node_id != run_b->root_node_id)
     std::fprintf(
         stderr,
@@ -276,9 +242,9 @@ int Compare(const GlobalOptions& global, const std::string& a, const std::string
         "matched across different flows\n",
         run_a->root_node_id.c_str(), run_b->root_node_id.c_str());
   auto tree_a = LoadRunTree(**store, *run_a);
-  if (!tree_a) return Fail(tree_a.error());
+  if (!tree_a) return Fail("compare", tree_a.error());
   auto tree_b = LoadRunTree(**store, *run_b);
-  if (!tree_b) return Fail(tree_b.error());
+  if (!tree_b) return Fail("compare", tree_b.error());
   RunComparison comparison = CompareRuns(*tree_a, *tree_b);
   if (json)
     PrintJson(comparison);

@@ -35,6 +35,7 @@
 #include "query/history.h"
 #include "storage/event_store.h"
 #include "storage/json_text.h"
+#include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
 #include "tools/text_format.h"
@@ -47,11 +48,6 @@ constexpr size_t kSparklineRuns = 60;
 constexpr const char* kBlocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 constexpr const char* kFailedMark = "✗";
 constexpr const char* kNoDurationMark = "·";
-
-int Fail(const Error& error) {
-  std::fprintf(stderr, "extrace history: %s\n", error.message.c_str());
-  return ExitCodeFor(error.code);
-}
 
 struct SparkPoint {
   bool present = true;  // false: blank
@@ -93,13 +89,6 @@ std::string Sparkline(const std::vector<SparkPoint>& points) {
 
 std::string Duration(const std::optional<int64_t>& micros) {
   return micros ? HumanDuration(*micros) : "-";
-}
-
-void MillisOrNull(JsonWriter& w, const std::optional<int64_t>& micros) {
-  if (micros)
-    w.Millis(*micros);
-  else
-    w.Raw("null");
 }
 
 std::string HistoryJson(const FlowHistory& history, int last) {
@@ -270,9 +259,9 @@ int History(const GlobalOptions& global, const std::string& flow, int last, bool
   StoreOptions options;
   options.read_only = true;
   auto store = EventStore::Open(global.db_path, options);
-  if (!store) return Fail(store.error());
+  if (!store) return Fail("history", store.error());
   auto history = LoadHistory(**store, flow, static_cast<size_t>(last));
-  if (!history) return Fail(history.error());
+  if (!history) return Fail("history", history.error());
   if (json) {
     std::printf("%s\n", HistoryJson(*history, last).c_str());
     return kExitOk;

@@ -22,6 +22,7 @@
 #include "query/regressions.h"
 #include "storage/event_store.h"
 #include "storage/json_text.h"
+#include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
 #include "tools/run_resolution.h"
@@ -29,16 +30,6 @@
 
 namespace extrace::cli {
 namespace {
-
-int Fail(const Error& error) {
-  std::fprintf(stderr, "extrace regressions: %s\n", error.message.c_str());
-  return ExitCodeFor(error.code);
-}
-
-int Usage(const std::string& message) {
-  std::fprintf(stderr, "extrace regressions: %s\n", message.c_str());
-  return kExitUsage;
-}
 
 std::string_view Verdict(const RegressionReport& report) {
   if (!report.enough_runs) return "not-enough-runs";
@@ -172,20 +163,21 @@ void PrintReport(const RegressionReport& report) {
 int Regressions(const GlobalOptions& global, const RegressionOptions& options) {
   RegressionRule rule;
   if (options.baseline < static_cast<int>(rule.min_samples))
-    return Usage(
-        fmt::format("--baseline must be at least {}, got {}", rule.min_samples, options.baseline));
+    return Usage("regressions", fmt::format("--baseline must be at least {}, got {}",
+                                            rule.min_samples, options.baseline));
   if (!std::isfinite(options.threshold) || options.threshold <= 0)
-    return Usage(fmt::format("--threshold must be a ratio above 0, got {}", options.threshold));
+    return Usage("regressions",
+                 fmt::format("--threshold must be a ratio above 0, got {}", options.threshold));
   rule.threshold = options.threshold;
 
   StoreOptions store_options;
   store_options.read_only = true;
   auto store = EventStore::Open(global.db_path, store_options);
-  if (!store) return Fail(store.error());
+  if (!store) return Fail("regressions", store.error());
   auto run = ResolveRun(**store, options.run.empty() ? "latest" : options.run, options.flow);
-  if (!run) return Fail(run.error());
+  if (!run) return Fail("regressions", run.error());
   auto report = FindRegressions(**store, *run, static_cast<size_t>(options.baseline), rule);
-  if (!report) return Fail(report.error());
+  if (!report) return Fail("regressions", report.error());
   if (options.json)
     std::printf("%s\n", ReportJson(*report).c_str());
   else

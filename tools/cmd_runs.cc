@@ -12,6 +12,7 @@
 #include "storage/event_json.h"
 #include "storage/event_store.h"
 #include "storage/json_text.h"
+#include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
 #include "tools/run_resolution.h"
@@ -19,18 +20,6 @@
 
 namespace extrace::cli {
 namespace {
-
-int Fail(std::string_view command, const Error& error) {
-  std::fprintf(stderr, "extrace %.*s: %s\n", static_cast<int>(command.size()), command.data(),
-               error.message.c_str());
-  return ExitCodeFor(error.code);
-}
-
-Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global) {
-  StoreOptions options;
-  options.read_only = true;
-  return EventStore::Open(global.db_path, options);
-}
 
 void WriteRunJson(JsonWriter& w, const RunSummary& run) {
   w.BeginObject();
@@ -96,12 +85,6 @@ void PrintNodeRows(const NodeTrace& node, int64_t run_start, int depth,
                   started ? "+" + HumanDuration(node.start_us - run_start) : "-",
                   node.duration_us ? HumanDuration(*node.duration_us) : "-", progress, error});
   for (const auto& child : node.child_traces) PrintNodeRows(child, run_start, depth + 1, rows);
-}
-
-int Usage(std::string_view command, const std::string& message) {
-  std::fprintf(stderr, "extrace %.*s: %s\n", static_cast<int>(command.size()), command.data(),
-               message.c_str());
-  return kExitUsage;
 }
 
 // For an incomplete run: the nodes still open when the log stops, their last

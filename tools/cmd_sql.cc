@@ -8,21 +8,12 @@
 
 #include "storage/event_store.h"
 #include "storage/json_text.h"
+#include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
 #include "tools/text_format.h"
 
 namespace extrace::cli {
-namespace {
-
-int Fail(std::string_view command, const Error& error) {
-  std::fprintf(stderr, "extrace %.*s: %s\n", static_cast<int>(command.size()), command.data(),
-               error.message.c_str());
-  return ExitCodeFor(error.code);
-}
-
-}  // namespace
-
 int Query(const GlobalOptions& global, const std::string& sql, bool json) {
   StoreOptions options;
   options.read_only = true;

@@ -1,0 +1,28 @@
+// Small pieces every command shares: its one error line and exit code, opening
+// the store for reading, and JSON values that may be missing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "extrace/status.h"
+#include "storage/event_store.h"
+#include "storage/json_text.h"
+#include "tools/commands.h"
+
+namespace extrace::cli {
+
+// "extrace COMMAND: message" on stderr; returns the error's exit code.
+int Fail(std::string_view command, const Error& error);
+// "extrace COMMAND: message" on stderr; returns kExitUsage.
+int Usage(std::string_view command, const std::string& message);
+Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global);
+// A plain decimal with at most `places` decimals (JSON numbers never in exponent form).
+std::string Decimal(double value, int places);
+void MillisOrNull(JsonWriter& w, const std::optional<int64_t>& micros);
+void StringOrNull(JsonWriter& w, std::string_view text);
+
+}  // namespace extrace::cli
