@@ -70,7 +70,7 @@ struct NodeFact {
 
 // Which runs ListRuns returns; every field narrows, empty ones do not.
 struct RunFilter {
-  std::string flow;                     // root node id
+  std::string flow;  // root node id
   std::optional<RunStatus> status;
   std::optional<int64_t> since_us;      // started at or after
   std::optional<int64_t> until_us;      // started at or before
@@ -78,7 +78,8 @@ struct RunFilter {
   std::optional<NodeState> node_state;  // ...in this last state (any state when unset)
   std::string error_text;               // substring of any error message (node or run)
   std::optional<int64_t> slower_than_us;
-  size_t limit = 0;                     // 0: no limit
+  size_t limit = 0;             // 0: no limit
+  bool top_level_only = false;  // leave out child runs
 };
 
 struct AppendResult {

@@ -57,14 +57,16 @@ class SqliteEventStore final : public EventStore {
 
   template <typename Work>
   void RetryWhileBusy(Work&& work) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_retry_budget_ms);
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_retry_budget_ms);
     auto pause = std::chrono::milliseconds(1);
     while (true) {
       try {
         work();
         return;
       } catch (const SQLite::Exception& e) {
-        if ((e.getErrorCode() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) throw;
+        if ((e.getErrorCode() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline)
+          throw;
       }
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::milliseconds(50));
@@ -113,7 +115,8 @@ class SqliteEventStore final : public EventStore {
   Status ForEachEvent(const std::string& execution_id,
                       const std::function<void(Event&&)>& visit) override;
   Result<std::string> IntegrityCheck() override;
-  Status Query(const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
+  Status Query(const std::string& sql,
+               const std::function<void(const std::vector<std::string>&)>& header,
                const std::function<void(const std::vector<std::optional<std::string>>&,
                                         const std::vector<bool>&)>& row) override;
   Status Reindex(const std::function<void(int64_t, int64_t)>& progress) override;
@@ -155,8 +158,8 @@ class SqliteEventStore final : public EventStore {
   // next BEGIN IMMEDIATE would then fail with SQLITE_BUSY_SNAPSHOT as soon as
   // another connection has written. Reset them all at every transaction's end.
   void ResetStatements() {
-    for (auto* slot : {&find_exec_, &insert_exec_, &find_string_, &insert_string_, &insert_event_, &find_event_,
-                       &bump_run_, &set_started_, &set_ended_, &add_error_node_})
+    for (auto* slot : {&find_exec_, &insert_exec_, &find_string_, &insert_string_, &insert_event_,
+                       &find_event_, &bump_run_, &set_started_, &set_ended_, &add_error_node_})
       if (*slot) (*slot)->reset();
     node_summary_.ResetStatements();
   }
@@ -170,8 +173,7 @@ class SqliteEventStore final : public EventStore {
   std::unordered_map<std::string, int64_t> strings_;
   std::unordered_map<std::string, RunInTxn> runs_in_txn_;
   std::unique_ptr<SQLite::Statement> find_exec_, insert_exec_, find_string_, insert_string_,
-      insert_event_, find_event_, bump_run_, set_started_, set_ended_, 
-      add_error_node_;
+      insert_event_, find_event_, bump_run_, set_started_, set_ended_, add_error_node_;
 };
 
 int64_t SqliteEventStore::InternString(const std::string& value) {
@@ -210,7 +212,8 @@ SqliteEventStore::RunInTxn& SqliteEventStore::TouchRun(const std::string& execut
 
 void SqliteEventStore::AddErrorNodes(int64_t run, int delta) {
   if (delta == 0) return;
-  auto& add = Prepare(add_error_node_, "UPDATE executions SET error_nodes = error_nodes + ? WHERE id = ?");
+  auto& add =
+      Prepare(add_error_node_, "UPDATE executions SET error_nodes = error_nodes + ? WHERE id = ?");
   add.bind(1, delta);
   add.bind(2, run);
   add.exec();
@@ -239,7 +242,8 @@ void SqliteEventStore::ApplyStarted(const Event& event, const RunInTxn& run) {
   if (set.exec() == 0) return;  // not the run's first `started`: it declares nothing
   for (size_t i = 0; i < info->nodes.size(); ++i) {
     const DeclaredNode& node = info->nodes[i];
-    DeclaredNodeRow row{InternString(node.id), node.parent_id.empty() ? 0 : InternString(node.parent_id),
+    DeclaredNodeRow row{InternString(node.id),
+                        node.parent_id.empty() ? 0 : InternString(node.parent_id),
                         InternString(node.name), InternString(node.type), static_cast<int64_t>(i)};
     AddErrorNodes(run.id, node_summary_.Declare(run.id, row));
   }
@@ -252,7 +256,8 @@ void SqliteEventStore::ApplyStateChange(const Event& event, const RunInTxn& run)
   auto state = ParseNodeState(state_value->get_string());
   if (!state) return;
   std::string_view message;
-  if (const auto* text = data.if_contains("errorMessage"); text && text->is_string()) message = text->get_string();
+  if (const auto* text = data.if_contains("errorMessage"); text && text->is_string())
+    message = text->get_string();
   AddErrorNodes(run.id, node_summary_.ApplyState(run.id, InternString(event.node_id), event.seq,
                                                  event.timestamp_us, *state, message));
 }
@@ -361,13 +366,15 @@ Status SqliteEventStore::Reindex(const std::function<void(int64_t, int64_t)>& pr
       int64_t total = db_.execAndGet("SELECT count(*) FROM event_log").getInt64();
       db_.exec("DELETE FROM run_nodes");
       db_.exec(
-          "UPDATE executions SET root_node_id = NULL, parent_execution_id = NULL, parent_node_id = NULL, "
+          "UPDATE executions SET root_node_id = NULL, parent_execution_id = NULL, parent_node_id = "
+          "NULL, "
           "start_seq = NULL, start_us = NULL, end_seq = NULL, end_us = NULL, end_type = NULL, "
           "event_count = 0, max_seq = 0, last_us = NULL, error_nodes = 0");
-      SQLite::Statement row(db_,
-                            "SELECT e.execution, x.execution_id, e.seq, e.ts_us, e.type, s.value, e.data "
-                            "FROM event_log e JOIN executions x ON x.id = e.execution "
-                            "LEFT JOIN strings s ON s.id = e.node ORDER BY e.execution, e.seq");
+      SQLite::Statement row(
+          db_,
+          "SELECT e.execution, x.execution_id, e.seq, e.ts_us, e.type, s.value, e.data "
+          "FROM event_log e JOIN executions x ON x.id = e.execution "
+          "LEFT JOIN strings s ON s.id = e.node ORDER BY e.execution, e.seq");
       RunInTxn run;
       int64_t done = 0;
       while (row.executeStep()) {
@@ -579,6 +586,7 @@ Result<std::vector<RunSummary>> SqliteEventStore::ListRuns(const RunFilter& filt
     // column, computed by SQL with the indexes, so no event is scanned for it.
     std::vector<std::string> conditions;
     if (!filter.flow.empty()) conditions.push_back("e.root_node_id = :flow");
+    if (filter.top_level_only) conditions.push_back("e.parent_execution_id IS NULL");
     if (filter.since_us) conditions.push_back("e.start_us >= :since");
     if (filter.until_us) conditions.push_back("e.start_us <= :until");
     if (filter.slower_than_us) conditions.push_back("e.end_us - e.start_us > :slower");
@@ -593,7 +601,8 @@ Result<std::vector<RunSummary>> SqliteEventStore::ListRuns(const RunFilter& filt
           "(EXISTS (SELECT 1 FROM run_nodes n WHERE n.execution = e.id "
           "AND instr(lower(n.error_message), lower(:error)) > 0) OR "
           "(e.end_type = 5 AND EXISTS (SELECT 1 FROM event_log l WHERE l.execution = e.id "
-          "AND l.seq = e.end_seq AND instr(lower(json_extract(l.data, '$.message')), lower(:error)) > 0)))");
+          "AND l.seq = e.end_seq AND instr(lower(json_extract(l.data, '$.message')), "
+          "lower(:error)) > 0)))");
     std::string match = "1";
     for (const auto& condition : conditions) match += " AND " + condition;
     std::string select(kSummaryColumns);
@@ -625,17 +634,19 @@ Result<std::vector<RunSummary>> SqliteEventStore::ListRuns(const RunFilter& filt
   }
 }
 
-Result<std::vector<NodeFact>> SqliteEventStore::NodeFacts(const std::vector<std::string>& execution_ids) {
+Result<std::vector<NodeFact>> SqliteEventStore::NodeFacts(
+    const std::vector<std::string>& execution_ids) {
   try {
-    SQLite::Statement row(db_,
-                          "SELECT node.value, name.value, type.value, parent.value, n.position, n.state, "
-                          "n.start_us, n.end_us, n.progress, n.error_message "
-                          "FROM executions x JOIN run_nodes n ON n.execution = x.id "
-                          "JOIN strings node ON node.id = n.node "
-                          "LEFT JOIN strings name ON name.id = n.name "
-                          "LEFT JOIN strings type ON type.id = n.type "
-                          "LEFT JOIN strings parent ON parent.id = n.parent "
-                          "WHERE x.execution_id = ? AND n.declared = 1 ORDER BY n.position");
+    SQLite::Statement row(
+        db_,
+        "SELECT node.value, name.value, type.value, parent.value, n.position, n.state, "
+        "n.start_us, n.end_us, n.progress, n.error_message "
+        "FROM executions x JOIN run_nodes n ON n.execution = x.id "
+        "JOIN strings node ON node.id = n.node "
+        "LEFT JOIN strings name ON name.id = n.name "
+        "LEFT JOIN strings type ON type.id = n.type "
+        "LEFT JOIN strings parent ON parent.id = n.parent "
+        "WHERE x.execution_id = ? AND n.declared = 1 ORDER BY n.position");
     std::vector<NodeFact> facts;
     for (const auto& id : execution_ids) {
       row.reset();
@@ -648,7 +659,8 @@ Result<std::vector<NodeFact>> SqliteEventStore::NodeFacts(const std::vector<std:
         if (!row.getColumn(2).isNull()) fact.type = row.getColumn(2).getString();
         if (!row.getColumn(3).isNull()) fact.parent_id = row.getColumn(3).getString();
         fact.position = row.getColumn(4).isNull() ? 0 : row.getColumn(4).getInt64();
-        if (!row.getColumn(5).isNull()) fact.state = static_cast<NodeState>(row.getColumn(5).getInt64());
+        if (!row.getColumn(5).isNull())
+          fact.state = static_cast<NodeState>(row.getColumn(5).getInt64());
         if (!row.getColumn(6).isNull()) fact.start_us = row.getColumn(6).getInt64();
         if (!row.getColumn(7).isNull()) fact.end_us = row.getColumn(7).getInt64();
         if (!row.getColumn(8).isNull()) fact.progress = row.getColumn(8).getDouble();
@@ -708,7 +720,8 @@ Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
 
 Status SqliteEventStore::Query(
     const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-    const std::function<void(const std::vector<std::optional<std::string>>&, const std::vector<bool>&)>& row) {
+    const std::function<void(const std::vector<std::optional<std::string>>&,
+                             const std::vector<bool>&)>& row) {
   if (!options_.read_only)
     return MakeError(StatusCode::kInternal, "Query needs a store opened read-only");
   sqlite3* db = db_.getHandle();
@@ -718,7 +731,7 @@ Status SqliteEventStore::Query(
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw, sqlite3_finalize);
   if (rc != SQLITE_OK)
     return MakeError(CodeForSqlite(rc, 0) == StatusCode::kInternal ? StatusCode::kInvalidInput
-                                                                     : CodeForSqlite(rc, 0),
+                                                                   : CodeForSqlite(rc, 0),
                      fmt::format("SQL: {}", sqlite3_errmsg(db)));
   if (!statement) return MakeError(StatusCode::kInvalidInput, "SQL: no statement");
   for (const char* rest = tail; rest && *rest; ++rest)
@@ -743,14 +756,15 @@ Status SqliteEventStore::Query(
         values[at] = fmt::format("{}", sqlite3_column_double(statement.get(), c));
       } else {
         const unsigned char* text = sqlite3_column_text(statement.get(), c);
-        values[at] = std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement.get(), c));
+        values[at] = std::string(reinterpret_cast<const char*>(text),
+                                 sqlite3_column_bytes(statement.get(), c));
       }
     }
     row(values, numbers);
   }
   if (rc != SQLITE_DONE)
     return MakeError(CodeForSqlite(rc, 0) == StatusCode::kInternal ? StatusCode::kInvalidInput
-                                                                     : CodeForSqlite(rc, 0),
+                                                                   : CodeForSqlite(rc, 0),
                      fmt::format("SQL: {}", sqlite3_errmsg(db)));
   return {};
 }

@@ -10,6 +10,9 @@ Result<RunSummary> ResolveRun(EventStore& store, const std::string& spec, const 
     RunFilter filter;
     filter.flow = flow;
     filter.limit = 1;
+    // Without a flow, "latest" means the newest run an engine started, not the
+    // child run that one of its group nodes started last.
+    filter.top_level_only = flow.empty();
     auto runs = store.ListRuns(filter);
     if (!runs) return tl::unexpected(runs.error());
     if (runs->empty())

@@ -1,5 +1,6 @@
 // Turns what a user types for a run into its execution id: an exact id,
-// `latest` (optionally of one flow), or an unambiguous id prefix.
+// `latest` (the newest top-level run, or the newest run of one flow), or an
+// unambiguous id prefix.
 #pragma once
 
 #include <string>

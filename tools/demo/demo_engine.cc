@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "extrace/extrace.h"
+#include "storage/json_text.h"
 #include "tools/demo/demo_work.h"
 #include "tools/demo/graph_executor.h"
 
@@ -70,7 +71,8 @@ struct Options {
 };
 
 // Tasks whose work gives the same result when done again, so --slow may repeat them.
-const std::vector<std::string_view> kRepeatableTaskIds = {"generate", "parse", "sort", "stats", "hash"};
+const std::vector<std::string_view> kRepeatableTaskIds = {"generate", "parse", "sort", "stats",
+                                                          "hash"};
 constexpr int kSlowFactor = 3;
 
 const std::vector<std::string_view> kTaskIds = {
@@ -92,7 +94,8 @@ std::optional<Options> ParseArgs(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   };
   static const std::vector<std::string_view> kWithValue = {
-      "--db", "--workdir", "--records", "--seed", "--threads", "--execution-id", "--fail-at", "--slow"};
+      "--db",      "--workdir",      "--records", "--seed",
+      "--threads", "--execution-id", "--fail-at", "--slow"};
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -136,8 +139,10 @@ std::optional<Options> ParseArgs(int argc, char** argv, int& exit_code) {
         return usage_error(fmt::format("--fail-at: no task \"{}\"", value));
       o.fail_at = value;
     } else if (name == "--slow") {
-      if (std::find(kRepeatableTaskIds.begin(), kRepeatableTaskIds.end(), value) == kRepeatableTaskIds.end())
-        return usage_error(fmt::format("--slow: \"{}\" is not one of generate parse sort stats hash", value));
+      if (std::find(kRepeatableTaskIds.begin(), kRepeatableTaskIds.end(), value) ==
+          kRepeatableTaskIds.end())
+        return usage_error(
+            fmt::format("--slow: \"{}\" is not one of generate parse sort stats hash", value));
       o.slow = value;
     }
   }
@@ -146,29 +151,9 @@ std::optional<Options> ParseArgs(int argc, char** argv, int& exit_code) {
 }
 
 std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
+  std::string out;
+  AppendJsonString(out, text);
+  return out;
 }
 
 std::string Seconds(int64_t micros) {
