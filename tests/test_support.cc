@@ -46,9 +46,15 @@ std::string Drain(int fd) {
 
 namespace {
 
-// Runs `program args...` with environment `envp` and `input` on standard input.
-ProcessResult SpawnAndWait(const std::string& program, const std::vector<std::string>& args,
-                           char* const* envp, const std::string& input) {
+// A started child process and our ends of its standard input, output and error.
+struct Spawned {
+  pid_t pid;
+  int in_fd;
+  int out_fd;
+  int err_fd;
+};
+
+Spawned Spawn(const std::string& program, const std::vector<std::string>& args, char* const* envp) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
@@ -67,23 +73,35 @@ ProcessResult SpawnAndWait(const std::string& program, const std::vector<std::st
   close(in_pipe[0]);
   close(out_pipe[1]);
   close(err_pipe[1]);
-  if (rc != 0) throw std::runtime_error("posix_spawn failed: " + program);
+  if (rc != 0) {
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    throw std::runtime_error("posix_spawn failed: " + program);
+  }
+  return {pid, in_pipe[1], out_pipe[0], err_pipe[0]};
+}
+
+// Runs `program args...` with environment `envp` and `input` on standard input.
+ProcessResult SpawnAndWait(const std::string& program, const std::vector<std::string>& args,
+                           char* const* envp, const std::string& input) {
+  Spawned child = Spawn(program, args, envp);
   std::thread feeder([&] {
     size_t done = 0;
     while (done < input.size()) {
-      ssize_t n = write(in_pipe[1], input.data() + done, input.size() - done);
+      ssize_t n = write(child.in_fd, input.data() + done, input.size() - done);
       if (n <= 0) break;
       done += static_cast<size_t>(n);
     }
-    close(in_pipe[1]);
+    close(child.in_fd);
   });
   ProcessResult result;
-  std::thread err_reader([&] { result.err = Drain(err_pipe[0]); });
-  result.out = Drain(out_pipe[0]);
+  std::thread err_reader([&] { result.err = Drain(child.err_fd); });
+  result.out = Drain(child.out_fd);
   err_reader.join();
   feeder.join();
   int status = 0;
-  waitpid(pid, &status, 0);
+  waitpid(child.pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
@@ -150,34 +168,11 @@ ProcessResult RunCliWithEnv(const std::vector<std::string>& args,
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args) {
   // Writing to a child that already exited must fail the write, not kill the test.
   signal(SIGPIPE, SIG_IGN);
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
-    throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(program.c_str()));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (rc != 0) {
-    close(in_pipe[1]);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    throw std::runtime_error("posix_spawn failed: " + program);
-  }
-  pid_ = pid;
-  in_fd_ = in_pipe[1];
-  out_fd_ = out_pipe[0];
-  int err_fd = err_pipe[0];
+  Spawned child = Spawn(program, args, environ);
+  pid_ = child.pid;
+  in_fd_ = child.in_fd;
+  out_fd_ = child.out_fd;
+  int err_fd = child.err_fd;
   err_reader_ = std::thread([this, err_fd] {
     char buffer[4096];
     ssize_t n;

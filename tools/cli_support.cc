@@ -50,4 +50,16 @@ void StringOrNull(JsonWriter& w, std::string_view text) {
     w.String(text);
 }
 
+void StringArray(JsonWriter& w, std::string_view key, const std::vector<std::string>& items) {
+  w.Key(key);
+  w.BeginArray();
+  for (const auto& item : items) w.String(item);
+  w.EndArray();
+}
+
+void PrintJsonLine(std::string& json) {
+  json += '\n';
+  std::fwrite(json.data(), 1, json.size(), stdout);
+}
+
 }  // namespace extrace::cli

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "extrace/status.h"
 #include "storage/event_store.h"
@@ -24,5 +25,9 @@ Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global);
 std::string Decimal(double value, int places);
 void MillisOrNull(JsonWriter& w, const std::optional<int64_t>& micros);
 void StringOrNull(JsonWriter& w, std::string_view text);
+// `"key":["a","b",...]`.
+void StringArray(JsonWriter& w, std::string_view key, const std::vector<std::string>& items);
+// The JSON document and a line break to standard output.
+void PrintJsonLine(std::string& json);
 
 }  // namespace extrace::cli

@@ -221,13 +221,9 @@ void PrintJson(const RunTree& tree, const BottleneckReport& r, size_t top) {
     w.EndObject();
   }
   w.EndArray();
-  w.Key("diagnostics");
-  w.BeginArray();
-  for (const auto& text : r.diagnostics) w.String(text);
-  w.EndArray();
+  StringArray(w, "diagnostics", r.diagnostics);
   w.EndObject();
-  out += '\n';
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  PrintJsonLine(out);
 }
 
 }  // namespace

@@ -209,21 +209,11 @@ void PrintJson(const RunComparison& c) {
     w.EndObject();
   }
   w.EndArray();
-  w.Key("onlyInA");
-  w.BeginArray();
-  for (const auto& path : c.only_in_a) w.String(path);
-  w.EndArray();
-  w.Key("onlyInB");
-  w.BeginArray();
-  for (const auto& path : c.only_in_b) w.String(path);
-  w.EndArray();
-  w.Key("diagnostics");
-  w.BeginArray();
-  for (const auto& text : c.diagnostics) w.String(text);
-  w.EndArray();
+  StringArray(w, "onlyInA", c.only_in_a);
+  StringArray(w, "onlyInB", c.only_in_b);
+  StringArray(w, "diagnostics", c.diagnostics);
   w.EndObject();
-  out += '\n';
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  PrintJsonLine(out);
 }
 
 }  // namespace

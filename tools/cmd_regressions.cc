@@ -56,10 +56,7 @@ std::string ReportJson(const RegressionReport& report) {
   w.Double(report.rule.k);
   w.Key("minBaselineRuns");
   w.Int(static_cast<int64_t>(report.rule.min_samples));
-  w.Key("baselineRuns");
-  w.BeginArray();
-  for (const auto& id : report.baseline_runs) w.String(id);
-  w.EndArray();
+  StringArray(w, "baselineRuns", report.baseline_runs);
   w.Key("judgedNodes");
   w.Int(static_cast<int64_t>(report.judged_nodes));
   w.Key("unjudgedNodes");
@@ -94,10 +91,7 @@ std::string ReportJson(const RegressionReport& report) {
     w.Millis(r.mad_us);
     w.Key("samples");
     w.Int(static_cast<int64_t>(r.samples));
-    w.Key("explains");
-    w.BeginArray();
-    for (const auto& id : r.explains) w.String(id);
-    w.EndArray();
+    StringArray(w, "explains", r.explains);
     w.EndObject();
   }
   w.EndArray();
