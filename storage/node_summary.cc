@@ -28,16 +28,18 @@ SQLite::Statement& NodeSummary::Prepare(std::unique_ptr<SQLite::Statement>& slot
   return *slot;
 }
 
-NodeSummary::Row NodeSummary::Read(int64_t run, int64_t node) {
-  auto& find = Prepare(find_,
-                       "SELECT declared, parent, position, name, type, state, state_seq, start_seq, "
-                       "start_us, end_us, progress, progress_seq, error_message "
-                       "FROM run_nodes WHERE execution = ? AND node = ?");
+NodeSummary::Row& NodeSummary::Get(int64_t run, int64_t node) {
+  auto [it, inserted] = rows_.try_emplace(Key{run, node});
+  Row& row = it->second;
+  if (!inserted) return row;
+  auto& find =
+      Prepare(find_,
+              "SELECT declared, parent, position, name, type, state, state_seq, start_seq, "
+              "start_us, end_us, progress, progress_seq, error_message "
+              "FROM run_nodes WHERE execution = ? AND node = ?");
   find.bind(1, run);
   find.bind(2, node);
-  Row row;
   if (!find.executeStep()) return row;
-  row.exists = true;
   row.declared = find.getColumn(0).getInt64() != 0;
   row.parent = OptionalInt(find.getColumn(1));
   row.position = OptionalInt(find.getColumn(2));
@@ -51,10 +53,11 @@ NodeSummary::Row NodeSummary::Read(int64_t run, int64_t node) {
   if (!find.getColumn(10).isNull()) row.progress = find.getColumn(10).getDouble();
   row.progress_seq = OptionalInt(find.getColumn(11));
   if (!find.getColumn(12).isNull()) row.error_message = find.getColumn(12).getString();
+  find.reset();
   return row;
 }
 
-int NodeSummary::Write(int64_t run, int64_t node, const Row& before, const Row& after) {
+void NodeSummary::Write(int64_t run, int64_t node, const Row& row) {
   auto& upsert = Prepare(
       upsert_,
       "INSERT INTO run_nodes(execution, node, declared, parent, position, name, type, state, "
@@ -65,60 +68,77 @@ int NodeSummary::Write(int64_t run, int64_t node, const Row& before, const Row& 
       "end_us = ?12, progress = ?13, progress_seq = ?14, error_message = ?15");
   upsert.bind(1, run);
   upsert.bind(2, node);
-  upsert.bind(3, after.declared ? 1 : 0);
-  BindOptional(upsert, 4, after.parent);
-  BindOptional(upsert, 5, after.position);
-  BindOptional(upsert, 6, after.name);
-  BindOptional(upsert, 7, after.type);
-  BindOptional(upsert, 8, after.state);
-  BindOptional(upsert, 9, after.state_seq);
-  BindOptional(upsert, 10, after.start_seq);
-  BindOptional(upsert, 11, after.start_us);
-  BindOptional(upsert, 12, after.end_us);
-  BindOptional(upsert, 13, after.progress);
-  BindOptional(upsert, 14, after.progress_seq);
-  BindOptional(upsert, 15, after.error_message);
+  upsert.bind(3, row.declared ? 1 : 0);
+  BindOptional(upsert, 4, row.parent);
+  BindOptional(upsert, 5, row.position);
+  BindOptional(upsert, 6, row.name);
+  BindOptional(upsert, 7, row.type);
+  BindOptional(upsert, 8, row.state);
+  BindOptional(upsert, 9, row.state_seq);
+  BindOptional(upsert, 10, row.start_seq);
+  BindOptional(upsert, 11, row.start_us);
+  BindOptional(upsert, 12, row.end_us);
+  BindOptional(upsert, 13, row.progress);
+  BindOptional(upsert, 14, row.progress_seq);
+  BindOptional(upsert, 15, row.error_message);
   upsert.exec();
+}
+
+void NodeSummary::Flush() {
+  for (auto& [key, row] : rows_) {
+    if (!row.dirty) continue;
+    Write(key.run, key.node, row);
+    row.dirty = false;
+  }
+}
+
+int NodeSummary::ErrorDelta(const Row& before, const Row& after) {
   const int64_t kError = log_format::Code(NodeState::kError);
-  return int(after.declared && after.state == kError) - int(before.declared && before.state == kError);
+  return int(after.declared && after.state == kError) -
+         int(before.declared && before.state == kError);
 }
 
 int NodeSummary::Declare(int64_t run, const DeclaredNodeRow& declared) {
-  Row before = Read(run, declared.node);
-  Row after = before;
-  after.declared = true;
-  after.parent = declared.parent ? std::optional<int64_t>(declared.parent) : std::nullopt;
-  after.position = declared.position;
-  after.name = declared.name;
-  after.type = declared.type;
-  return Write(run, declared.node, before, after);
+  Row& row = Get(run, declared.node);
+  Row before = row;
+  row.declared = true;
+  row.parent = declared.parent ? std::optional<int64_t>(declared.parent) : std::nullopt;
+  row.position = declared.position;
+  row.name = declared.name;
+  row.type = declared.type;
+  row.dirty = true;
+  return ErrorDelta(before, row);
 }
 
 int NodeSummary::ApplyState(int64_t run, int64_t node, int64_t seq, int64_t timestamp_us,
                             NodeState state, std::string_view error_message) {
-  Row before = Read(run, node);
-  Row after = before;
-  if (state == NodeState::kExecuting && (!after.start_seq || seq < *after.start_seq)) {
-    after.start_seq = seq;
-    after.start_us = timestamp_us;
+  Row& row = Get(run, node);
+  const bool was_error = row.declared && row.state == log_format::Code(NodeState::kError);
+  if (state == NodeState::kExecuting && (!row.start_seq || seq < *row.start_seq)) {
+    row.start_seq = seq;
+    row.start_us = timestamp_us;
   }
-  if (!after.state_seq || seq > *after.state_seq) {
-    after.state = log_format::Code(state);
-    after.state_seq = seq;
-    after.end_us = IsTerminal(state) ? std::optional<int64_t>(timestamp_us) : std::nullopt;
-    after.error_message = state == NodeState::kError ? std::optional<std::string>(error_message)
-                                                     : std::nullopt;
+  if (!row.state_seq || seq > *row.state_seq) {
+    row.state = log_format::Code(state);
+    row.state_seq = seq;
+    row.end_us = IsTerminal(state) ? std::optional<int64_t>(timestamp_us) : std::nullopt;
+    if (state == NodeState::kError)
+      row.error_message.emplace(error_message);
+    else
+      row.error_message.reset();
   }
-  return Write(run, node, before, after);
+  row.dirty = true;
+  const bool is_error = row.declared && row.state == log_format::Code(NodeState::kError);
+  return int(is_error) - int(was_error);
 }
 
 int NodeSummary::ApplyProgress(int64_t run, int64_t node, int64_t seq, double progress) {
-  Row before = Read(run, node);
-  if (before.progress_seq && seq < *before.progress_seq) return 0;
-  Row after = before;
-  after.progress = progress;
-  after.progress_seq = seq;
-  return Write(run, node, before, after);
+  Row& row = Get(run, node);
+  if (row.progress_seq && seq < *row.progress_seq) return 0;
+  row.progress = progress;
+  row.progress_seq = seq;
+  row.dirty = true;
+  return 0;
 }
 
 }  // namespace extrace

@@ -3,16 +3,19 @@
 // start, end, last progress, error message. "Last" and "first" go by seq, so
 // events may arrive in any order. Derived groups have no row facts of their own:
 // the query layer derives them from their children.
+// Rows are read once per transaction and written back by Flush(), so a batch
+// that touches a node many times costs one read and one write.
 // Not thread-safe: one per connection, used inside its transactions.
 #pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string_view>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
+#include <unordered_map>
 
 #include "extrace/event.h"
 
@@ -36,27 +39,44 @@ class NodeSummary {
   int ApplyState(int64_t run, int64_t node, int64_t seq, int64_t timestamp_us, NodeState state,
                  std::string_view error_message);
   int ApplyProgress(int64_t run, int64_t node, int64_t seq, double progress);
-  // Releases the statements' read snapshots (at the end of each transaction).
-  void ResetStatements() {
+  // Writes every changed row; call before COMMIT.
+  void Flush();
+  // Drops the cached rows (after COMMIT or ROLLBACK: another process may write
+  // next) and releases the statements' read snapshots.
+  void Forget() {
+    rows_.clear();
     if (find_) find_->reset();
     if (upsert_) upsert_->reset();
   }
 
  private:
   struct Row {
-    bool exists = false;
+    bool dirty = false;  // changed since read: Flush writes it
     bool declared = false;
     std::optional<int64_t> parent, position, name, type;
     std::optional<int64_t> state, state_seq, start_seq, start_us, end_us, progress_seq;
     std::optional<double> progress;
     std::optional<std::string> error_message;
   };
-  Row Read(int64_t run, int64_t node);
-  // Writes the row and returns the error_nodes change from `before`.
-  int Write(int64_t run, int64_t node, const Row& before, const Row& after);
+  struct Key {
+    int64_t run;
+    int64_t node;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& key) const {
+      return std::hash<int64_t>()(key.run * 1000003 + key.node);
+    }
+  };
+  // The cached row, read from the table on first use in the transaction.
+  Row& Get(int64_t run, int64_t node);
+  // The error_nodes change from `before` to `after`.
+  static int ErrorDelta(const Row& before, const Row& after);
+  void Write(int64_t run, int64_t node, const Row& row);
   SQLite::Statement& Prepare(std::unique_ptr<SQLite::Statement>& slot, const char* sql);
 
   SQLite::Database& db_;
+  std::unordered_map<Key, Row, KeyHash> rows_;
   std::unique_ptr<SQLite::Statement> find_, upsert_;
 };
 

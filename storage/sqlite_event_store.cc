@@ -11,6 +11,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "storage/log_format.h"
 #include "storage/migrations.h"
 #include "storage/node_summary.h"
+#include "storage/payload_layout.h"
 #include "storage/schema_sql.h"
 #include "storage/sqlite_errors.h"
 
@@ -123,21 +125,31 @@ class SqliteEventStore final : public EventStore {
   const std::string& path() const override { return path_; }
 
  private:
-  // Per-run state while a transaction is open.
+  // Per-run state while a transaction is open. The run's summary row changes
+  // are gathered here and written once, by FlushSummaries().
   struct RunInTxn {
     int64_t id = 0;
     int64_t max_seq = 0;
+    int64_t base_us = 0;  // rows store ts_us relative to this
+    int64_t added = 0;    // events stored in this transaction
+    bool max_moved = false;
+    int64_t last_us = 0;  // timestamp of the event with seq max_seq, once it moved
+    int64_t error_delta = 0;
   };
 
   AppendResult TryAppend(std::span<Event> events, std::vector<size_t>& assigned);
   EventKeyOutcome AppendOne(Event& event, RunInTxn& run);
-  RunInTxn& TouchRun(const std::string& execution_id);
+  RunInTxn& TouchRun(const std::string& execution_id, int64_t first_timestamp_us);
   int64_t InternString(const std::string& value);
-  void ApplyStarted(const Event& event, const RunInTxn& run);
-  void ApplyStateChange(const Event& event, const RunInTxn& run);
-  void ApplyProgress(const Event& event, const RunInTxn& run);
-  void ApplySummaries(const Event& event, RunInTxn& run);
-  void AddErrorNodes(int64_t run, int delta);
+  int64_t InternGraph(std::string_view text);
+  void ApplyStarted(const Event& event, RunInTxn& run);
+  void ApplyStateChange(const Event& event, const payload_layout::Pieces& pieces, RunInTxn& run);
+  void ApplyProgress(const Event& event, const payload_layout::Pieces& pieces, RunInTxn& run);
+  void ApplySummaries(const Event& event, const payload_layout::Pieces& pieces, RunInTxn& run);
+  void FlushSummaries();
+  // Reads a stored row's data back into canonical JSON; false for a corrupt row.
+  static bool JoinData(const SQLite::Column& layout, const SQLite::Column& data,
+                       const SQLite::Column& graph, std::string& data_json);
   std::string DescribeStored(const std::string& execution_id, int64_t seq);
   Error Describe(const SQLite::Exception& e, std::string_view what) {
     return ErrorFromSqlite(e, fmt::format("{}: {}", path_, what),
@@ -152,16 +164,18 @@ class SqliteEventStore final : public EventStore {
   void ForgetTxnCaches() {
     runs_in_txn_.clear();
     strings_.clear();
+    graphs_.clear();
     ResetStatements();
   }
   // A statement left on a row keeps its read snapshot open after COMMIT; the
   // next BEGIN IMMEDIATE would then fail with SQLITE_BUSY_SNAPSHOT as soon as
   // another connection has written. Reset them all at every transaction's end.
   void ResetStatements() {
-    for (auto* slot : {&find_exec_, &insert_exec_, &find_string_, &insert_string_, &insert_event_,
-                       &find_event_, &bump_run_, &set_started_, &set_ended_, &add_error_node_})
+    for (auto* slot :
+         {&find_exec_, &insert_exec_, &find_string_, &insert_string_, &insert_event_, &find_event_,
+          &bump_run_, &set_started_, &set_ended_, &find_graph_, &insert_graph_})
       if (*slot) (*slot)->reset();
-    node_summary_.ResetStatements();
+    node_summary_.Forget();
   }
 
   std::string path_;
@@ -171,9 +185,12 @@ class SqliteEventStore final : public EventStore {
   // Interned string ids. A failed transaction clears the cache: an id it handed
   // out was rolled back and another process may reuse it.
   std::unordered_map<std::string, int64_t> strings_;
+  std::unordered_map<std::string, int64_t> graphs_;  // same rule as strings_
   std::unordered_map<std::string, RunInTxn> runs_in_txn_;
+  std::string split_buffer_;  // reused by payload_layout::Split
+  std::string bound_data_;    // the data column of the row being inserted
   std::unique_ptr<SQLite::Statement> find_exec_, insert_exec_, find_string_, insert_string_,
-      insert_event_, find_event_, bump_run_, set_started_, set_ended_, add_error_node_;
+      insert_event_, find_event_, bump_run_, set_started_, set_ended_, find_graph_, insert_graph_;
 };
 
 int64_t SqliteEventStore::InternString(const std::string& value) {
@@ -193,33 +210,91 @@ int64_t SqliteEventStore::InternString(const std::string& value) {
   return id;
 }
 
-SqliteEventStore::RunInTxn& SqliteEventStore::TouchRun(const std::string& execution_id) {
+int64_t SqliteEventStore::InternGraph(std::string_view text) {
+  std::string key(text);
+  if (auto it = graphs_.find(key); it != graphs_.end()) return it->second;
+  // Any stable hash does: it only narrows the search, the text decides.
+  auto hash = static_cast<int64_t>(std::hash<std::string_view>()(text) & 0x7fffffffffffffff);
+  auto& find = Prepare(find_graph_, "SELECT id FROM graphs WHERE hash = ? AND text = ?");
+  find.bind(1, hash);
+  find.bindNoCopy(2, key);
+  int64_t id;
+  if (find.executeStep()) {
+    id = find.getColumn(0).getInt64();
+  } else {
+    auto& insert = Prepare(insert_graph_, "INSERT INTO graphs(hash, text) VALUES (?, ?)");
+    insert.bind(1, hash);
+    insert.bindNoCopy(2, key);
+    insert.exec();
+    id = db_.getLastInsertRowid();
+  }
+  find.reset();
+  graphs_.emplace(std::move(key), id);
+  return id;
+}
+
+SqliteEventStore::RunInTxn& SqliteEventStore::TouchRun(const std::string& execution_id,
+                                                       int64_t first_timestamp_us) {
   if (auto it = runs_in_txn_.find(execution_id); it != runs_in_txn_.end()) return it->second;
   RunInTxn run;
-  auto& find = Prepare(find_exec_, "SELECT id, max_seq FROM executions WHERE execution_id = ?");
+  auto& find =
+      Prepare(find_exec_, "SELECT id, max_seq, base_us FROM executions WHERE execution_id = ?");
   find.bind(1, execution_id);
   if (find.executeStep()) {
     run.id = find.getColumn(0).getInt64();
     run.max_seq = find.getColumn(1).getInt64();
+    // Runs begun before schema 3 store absolute timestamps.
+    run.base_us = find.getColumn(2).isNull() ? 0 : find.getColumn(2).getInt64();
+    find.reset();
   } else {
-    auto& insert = Prepare(insert_exec_, "INSERT INTO executions(execution_id) VALUES (?)");
+    find.reset();
+    auto& insert =
+        Prepare(insert_exec_, "INSERT INTO executions(execution_id, base_us) VALUES (?, ?)");
     insert.bind(1, execution_id);
+    insert.bind(2, first_timestamp_us);
     insert.exec();
     run.id = db_.getLastInsertRowid();
+    run.base_us = first_timestamp_us;
   }
   return runs_in_txn_.emplace(execution_id, run).first->second;
 }
 
-void SqliteEventStore::AddErrorNodes(int64_t run, int delta) {
-  if (delta == 0) return;
-  auto& add =
-      Prepare(add_error_node_, "UPDATE executions SET error_nodes = error_nodes + ? WHERE id = ?");
-  add.bind(1, delta);
-  add.bind(2, run);
-  add.exec();
+void SqliteEventStore::FlushSummaries() {
+  node_summary_.Flush();
+  for (auto& [execution_id, run] : runs_in_txn_) {
+    if (run.added == 0 && run.error_delta == 0) continue;
+    auto& bump =
+        Prepare(bump_run_,
+                "UPDATE executions SET event_count = event_count + ?1, "
+                "last_us = CASE WHEN ?2 THEN ?3 ELSE last_us END, "
+                "max_seq = max(max_seq, ?4), error_nodes = error_nodes + ?5 WHERE id = ?6");
+    bump.bind(1, run.added);
+    bump.bind(2, run.max_moved ? 1 : 0);
+    bump.bind(3, run.last_us);
+    bump.bind(4, run.max_seq);
+    bump.bind(5, run.error_delta);
+    bump.bind(6, run.id);
+    bump.exec();
+    run.added = 0;
+    run.error_delta = 0;
+    run.max_moved = false;
+  }
 }
 
-void SqliteEventStore::ApplyStarted(const Event& event, const RunInTxn& run) {
+bool SqliteEventStore::JoinData(const SQLite::Column& layout, const SQLite::Column& data,
+                                const SQLite::Column& graph, std::string& data_json) {
+  std::optional<int64_t> code;
+  if (!layout.isNull()) code = layout.getInt64();
+  std::string_view text;
+  if (!data.isNull()) text = std::string_view(data.getText(), static_cast<size_t>(data.getBytes()));
+  std::string_view graph_text;
+  if (!graph.isNull())
+    graph_text = std::string_view(graph.getText(), static_cast<size_t>(graph.getBytes()));
+  if (code && *code >= payload_layout::kGraphLayoutBase && graph.isNull()) return false;
+  return payload_layout::Join(code, text, graph_text, data_json);
+}
+
+void SqliteEventStore::ApplyStarted(const Event& event, RunInTxn& run) {
   auto data = ParseDataObject(event.data_json);
   auto info = ReadStartedInfo(data);
   if (!info) return;  // validated before append; an invalid graph declares nothing
@@ -245,29 +320,47 @@ void SqliteEventStore::ApplyStarted(const Event& event, const RunInTxn& run) {
     DeclaredNodeRow row{InternString(node.id),
                         node.parent_id.empty() ? 0 : InternString(node.parent_id),
                         InternString(node.name), InternString(node.type), static_cast<int64_t>(i)};
-    AddErrorNodes(run.id, node_summary_.Declare(run.id, row));
+    run.error_delta += node_summary_.Declare(run.id, row);
   }
 }
 
-void SqliteEventStore::ApplyStateChange(const Event& event, const RunInTxn& run) {
-  auto data = ParseDataObject(event.data_json);
-  const auto* state_value = data.if_contains("state");
-  if (state_value == nullptr || !state_value->is_string()) return;
-  auto state = ParseNodeState(state_value->get_string());
-  if (!state) return;
-  std::string_view message;
-  if (const auto* text = data.if_contains("errorMessage"); text && text->is_string())
-    message = text->get_string();
-  AddErrorNodes(run.id, node_summary_.ApplyState(run.id, InternString(event.node_id), event.seq,
-                                                 event.timestamp_us, *state, message));
+void SqliteEventStore::ApplyStateChange(const Event& event, const payload_layout::Pieces& pieces,
+                                        RunInTxn& run) {
+  std::optional<NodeState> state;
+  std::string message_text;
+  // The common shapes ({"state":"completed"}) need no parsing.
+  if (pieces.layout && pieces.data.empty()) state = payload_layout::StateOf(*pieces.layout);
+  if (!state) {
+    auto data = ParseDataObject(event.data_json);
+    const auto* state_value = data.if_contains("state");
+    if (state_value == nullptr || !state_value->is_string()) return;
+    state = ParseNodeState(state_value->get_string());
+    if (!state) return;
+    if (const auto* text = data.if_contains("errorMessage"); text && text->is_string())
+      message_text = text->get_string();
+  }
+  run.error_delta += node_summary_.ApplyState(run.id, InternString(event.node_id), event.seq,
+                                              event.timestamp_us, *state, message_text);
 }
 
-void SqliteEventStore::ApplyProgress(const Event& event, const RunInTxn& run) {
-  auto data = ParseDataObject(event.data_json);
-  const auto* value = data.if_contains("progress");
-  if (value == nullptr || !value->is_number()) return;
-  AddErrorNodes(run.id, node_summary_.ApplyProgress(run.id, InternString(event.node_id), event.seq,
-                                                    value->to_number<double>()));
+void SqliteEventStore::ApplyProgress(const Event& event, const payload_layout::Pieces& pieces,
+                                     RunInTxn& run) {
+  std::optional<double> progress;
+  // {"progress":N...}: read N where it stands instead of parsing the object.
+  if (pieces.layout == 7) {
+    std::string_view text = pieces.data.substr(0, pieces.data.find(','));
+    double value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error == std::errc() && end == text.data() + text.size()) progress = value;
+  }
+  if (!progress) {
+    auto data = ParseDataObject(event.data_json);
+    const auto* value = data.if_contains("progress");
+    if (value == nullptr || !value->is_number()) return;
+    progress = value->to_number<double>();
+  }
+  run.error_delta +=
+      node_summary_.ApplyProgress(run.id, InternString(event.node_id), event.seq, *progress);
 }
 
 std::string SqliteEventStore::DescribeStored(const std::string& execution_id, int64_t seq) {
@@ -276,26 +369,28 @@ std::string SqliteEventStore::DescribeStored(const std::string& execution_id, in
 
 EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
   int64_t node_id = event.node_id.empty() ? 0 : InternString(event.node_id);
+  auto pieces = payload_layout::Split(event.type, event.data_json, split_buffer_);
   auto& insert = Prepare(insert_event_,
-                         "INSERT INTO event_log(execution, seq, ts_us, type, node, data) "
-                         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(execution, seq) DO NOTHING");
+                         "INSERT INTO event_log(execution, seq, ts_us, type, node, data, layout, "
+                         "graph) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                         "ON CONFLICT(execution, seq) DO NOTHING");
   insert.bind(1, run.id);
   insert.bind(2, event.seq);
-  insert.bind(3, event.timestamp_us);
+  insert.bind(3, event.timestamp_us - run.base_us);
   insert.bind(4, log_format::Code(event.type));
-  if (node_id)
-    insert.bind(5, node_id);
-  else
-    insert.bind(5);
-  if (!event.data_json.empty())
-    insert.bindNoCopy(6, event.data_json);
-  else
-    insert.bind(6);
+  if (node_id) insert.bind(5, node_id);
+  if (!pieces.data.empty()) {
+    bound_data_.assign(pieces.data);  // bindNoCopy takes a std::string; this one is reused
+    insert.bindNoCopy(6, bound_data_);
+  }
+  if (pieces.layout) insert.bind(7, *pieces.layout);
+  if (!pieces.graph.empty()) insert.bind(8, InternGraph(pieces.graph));
   if (insert.exec() == 0) {
     auto& find =
         Prepare(find_event_,
-                "SELECT e.ts_us, e.type, s.value, e.data FROM event_log e "
-                "LEFT JOIN strings s ON s.id = e.node WHERE e.execution = ? AND e.seq = ?");
+                "SELECT e.ts_us, e.type, s.value, e.layout, e.data, g.text "
+                "FROM event_log e LEFT JOIN strings s ON s.id = e.node "
+                "LEFT JOIN graphs g ON g.id = e.graph WHERE e.execution = ? AND e.seq = ?");
     find.bind(1, run.id);
     find.bind(2, event.seq);
     if (!find.executeStep())
@@ -303,10 +398,12 @@ EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
     Event stored;
     stored.execution_id = event.execution_id;
     stored.seq = event.seq;
-    stored.timestamp_us = find.getColumn(0).getInt64();
+    stored.timestamp_us = find.getColumn(0).getInt64() + run.base_us;
     stored.type = static_cast<EventType>(find.getColumn(1).getInt64());
     if (!find.getColumn(2).isNull()) stored.node_id = find.getColumn(2).getString();
-    if (!find.getColumn(3).isNull()) stored.data_json = find.getColumn(3).getString();
+    if (!JoinData(find.getColumn(3), find.getColumn(4), find.getColumn(5), stored.data_json))
+      throw SQLite::Exception("stored event has a corrupt data layout", SQLITE_CORRUPT);
+    find.reset();
     if (stored == event) return {EventKeyOutcome::kDuplicate, {}};
     auto brief = [](const Event& e) {
       return fmt::format("{{type {}, timestamp {}, nodeId \"{}\", data {}}}", EventTypeName(e.type),
@@ -318,26 +415,24 @@ EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
         fmt::format("seq: conflict: {} is stored as {}, the new event is {}",
                     DescribeStored(event.execution_id, event.seq), brief(stored), brief(event))};
   }
-  ApplySummaries(event, run);
+  ApplySummaries(event, pieces, run);
   return {EventKeyOutcome::kStored, {}};
 }
 
-void SqliteEventStore::ApplySummaries(const Event& event, RunInTxn& run) {
-  auto& bump = Prepare(bump_run_,
-                       "UPDATE executions SET event_count = event_count + 1, "
-                       "last_us = CASE WHEN ?1 > max_seq THEN ?2 ELSE last_us END, "
-                       "max_seq = max(max_seq, ?1) WHERE id = ?3");
-  bump.bind(1, event.seq);
-  bump.bind(2, event.timestamp_us);
-  bump.bind(3, run.id);
-  bump.exec();
-  run.max_seq = std::max(run.max_seq, event.seq);
+void SqliteEventStore::ApplySummaries(const Event& event, const payload_layout::Pieces& pieces,
+                                      RunInTxn& run) {
+  run.added += 1;
+  if (event.seq > run.max_seq) {  // run.max_seq starts as the stored one
+    run.max_seq = event.seq;
+    run.max_moved = true;
+    run.last_us = event.timestamp_us;
+  }
   switch (event.type) {
     case EventType::kStarted:
       ApplyStarted(event, run);
       break;
     case EventType::kStateChange:
-      ApplyStateChange(event, run);
+      ApplyStateChange(event, pieces, run);
       break;
     case EventType::kCompleted:
     case EventType::kError: {
@@ -352,7 +447,7 @@ void SqliteEventStore::ApplySummaries(const Event& event, RunInTxn& run) {
       break;
     }
     case EventType::kProgress:
-      ApplyProgress(event, run);
+      ApplyProgress(event, pieces, run);
       break;
   }
 }
@@ -372,32 +467,52 @@ Status SqliteEventStore::Reindex(const std::function<void(int64_t, int64_t)>& pr
           "event_count = 0, max_seq = 0, last_us = NULL, error_nodes = 0");
       SQLite::Statement row(
           db_,
-          "SELECT e.execution, x.execution_id, e.seq, e.ts_us, e.type, s.value, e.data "
+          "SELECT e.execution, x.execution_id, e.seq, e.ts_us + coalesce(x.base_us, 0), e.type, "
+          "s.value, e.layout, e.data, g.text "
           "FROM event_log e JOIN executions x ON x.id = e.execution "
-          "LEFT JOIN strings s ON s.id = e.node ORDER BY e.execution, e.seq");
-      RunInTxn run;
+          "LEFT JOIN strings s ON s.id = e.node LEFT JOIN graphs g ON g.id = e.graph "
+          "ORDER BY e.execution, e.seq");
       int64_t done = 0;
+      RunInTxn* run = nullptr;
+      Event event;
       while (row.executeStep()) {
-        Event event;
         int64_t execution = row.getColumn(0).getInt64();
-        if (execution != run.id) run = RunInTxn{execution, 0};
+        if (run == nullptr || execution != run->id) {
+          // One run's node rows at a time: memory stays bounded by the largest run.
+          FlushSummaries();
+          node_summary_.Forget();
+          runs_in_txn_.clear();
+          run = &runs_in_txn_.emplace(row.getColumn(1).getString(), RunInTxn{execution})
+                     .first->second;
+        }
         event.execution_id = row.getColumn(1).getString();
         event.seq = row.getColumn(2).getInt64();
         event.timestamp_us = row.getColumn(3).getInt64();
         int64_t type = row.getColumn(4).getInt64();
         if (!log_format::IsEventTypeCode(type)) {
           db_.exec("ROLLBACK");
+          ForgetTxnCaches();
           return MakeError(StatusCode::kCorrupt,
                            fmt::format("{}: event {} of \"{}\" has unknown type code {}", path_,
                                        event.seq, event.execution_id, type));
         }
         event.type = static_cast<EventType>(type);
+        event.node_id.clear();
         if (!row.getColumn(5).isNull()) event.node_id = row.getColumn(5).getString();
-        if (!row.getColumn(6).isNull()) event.data_json = row.getColumn(6).getString();
-        ApplySummaries(event, run);
+        if (!JoinData(row.getColumn(6), row.getColumn(7), row.getColumn(8), event.data_json)) {
+          db_.exec("ROLLBACK");
+          ForgetTxnCaches();
+          return MakeError(StatusCode::kCorrupt,
+                           fmt::format("{}: event {} of \"{}\" has a corrupt data layout", path_,
+                                       event.seq, event.execution_id));
+        }
+        ApplySummaries(event, payload_layout::Split(event.type, event.data_json, split_buffer_),
+                       *run);
         if (progress && ++done % 65536 == 0) progress(done, total);
       }
       row.reset();
+      FlushSummaries();
+      runs_in_txn_.clear();
       ResetStatements();
       db_.exec("COMMIT");
       if (progress) progress(done, total);
@@ -418,7 +533,7 @@ AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<si
   try {
     for (size_t i = 0; i < events.size(); ++i) {
       Event& event = events[i];
-      RunInTxn& run = TouchRun(event.execution_id);
+      RunInTxn& run = TouchRun(event.execution_id, event.timestamp_us);
       if (event.seq == 0) {
         if (run.max_seq >= kMaxSeq) {
           result.status = MakeError(StatusCode::kInvalidInput,
@@ -446,6 +561,7 @@ AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<si
     }
     throw;
   }
+  FlushSummaries();
   db_.exec("COMMIT");
   runs_in_txn_.clear();
   ResetStatements();
@@ -601,7 +717,11 @@ Result<std::vector<RunSummary>> SqliteEventStore::ListRuns(const RunFilter& filt
           "(EXISTS (SELECT 1 FROM run_nodes n WHERE n.execution = e.id "
           "AND instr(lower(n.error_message), lower(:error)) > 0) OR "
           "(e.end_type = 5 AND EXISTS (SELECT 1 FROM event_log l WHERE l.execution = e.id "
-          "AND l.seq = e.end_seq AND instr(lower(json_extract(l.data, '$.message')), "
+          "AND l.seq = e.end_seq AND instr(lower(json_extract(CASE WHEN l.layout IS NULL THEN "
+          "l.data "
+          "ELSE (SELECT opening FROM layouts WHERE layout = l.layout) || coalesce(l.data, '') || "
+          "'}' "
+          "END, '$.message')), "
           "lower(:error)) > 0)))");
     std::string match = "1";
     for (const auto& condition : conditions) match += " AND " + condition;
@@ -692,9 +812,11 @@ Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
                                       const std::function<void(Event&&)>& visit) {
   try {
     SQLite::Statement row(db_,
-                          "SELECT e.seq, e.ts_us, e.type, s.value, e.data FROM event_log e "
+                          "SELECT e.seq, e.ts_us + coalesce(x.base_us, 0), e.type, s.value, "
+                          "e.layout, e.data, g.text FROM event_log e "
                           "JOIN executions x ON x.id = e.execution "
                           "LEFT JOIN strings s ON s.id = e.node "
+                          "LEFT JOIN graphs g ON g.id = e.graph "
                           "WHERE x.execution_id = ? ORDER BY e.seq");
     row.bind(1, execution_id);
     while (row.executeStep()) {
@@ -709,7 +831,10 @@ Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
                                      event.seq, execution_id, type));
       event.type = static_cast<EventType>(type);
       if (!row.getColumn(3).isNull()) event.node_id = row.getColumn(3).getString();
-      if (!row.getColumn(4).isNull()) event.data_json = row.getColumn(4).getString();
+      if (!JoinData(row.getColumn(4), row.getColumn(5), row.getColumn(6), event.data_json))
+        return MakeError(StatusCode::kCorrupt,
+                         fmt::format("{}: event {} of \"{}\" has a corrupt data layout", path_,
+                                     event.seq, execution_id));
       visit(std::move(event));
     }
     return {};
