@@ -140,6 +140,14 @@ class SqliteEventStore final : public EventStore {
   AppendResult TryAppend(std::span<Event> events, std::vector<size_t>& assigned);
   EventKeyOutcome AppendOne(Event& event, RunInTxn& run);
   RunInTxn& TouchRun(const std::string& execution_id, int64_t first_timestamp_us);
+  // A `started` event's graph with its strings interned. Runs of one flow
+  // usually send the same `started` data: it is parsed once, not once per run.
+  struct DeclaredRun {
+    std::string root_node_id, parent_execution_id, parent_node_id;
+    std::vector<DeclaredNodeRow> nodes;
+  };
+  static constexpr size_t kDeclarationCacheSize = 64;
+  const DeclaredRun* Declaration(const std::string& data_json);
   int64_t InternString(const std::string& value);
   int64_t InternGraph(std::string_view text);
   void ApplyStarted(const Event& event, RunInTxn& run);
@@ -165,6 +173,7 @@ class SqliteEventStore final : public EventStore {
     runs_in_txn_.clear();
     strings_.clear();
     graphs_.clear();
+    declarations_.clear();
     ResetStatements();
   }
   // A statement left on a row keeps its read snapshot open after COMMIT; the
@@ -185,7 +194,8 @@ class SqliteEventStore final : public EventStore {
   // Interned string ids. A failed transaction clears the cache: an id it handed
   // out was rolled back and another process may reuse it.
   std::unordered_map<std::string, int64_t> strings_;
-  std::unordered_map<std::string, int64_t> graphs_;  // same rule as strings_
+  std::unordered_map<std::string, int64_t> graphs_;            // same rule as strings_
+  std::unordered_map<std::string, DeclaredRun> declarations_;  // same rule as strings_
   std::unordered_map<std::string, RunInTxn> runs_in_txn_;
   std::string split_buffer_;  // reused by payload_layout::Split
   std::string bound_data_;    // the data column of the row being inserted
@@ -294,10 +304,27 @@ bool SqliteEventStore::JoinData(const SQLite::Column& layout, const SQLite::Colu
   return payload_layout::Join(code, text, graph_text, data_json);
 }
 
+const SqliteEventStore::DeclaredRun* SqliteEventStore::Declaration(const std::string& data_json) {
+  if (auto it = declarations_.find(data_json); it != declarations_.end()) return &it->second;
+  auto info = ReadStartedInfo(ParseDataObject(data_json));
+  if (!info) return nullptr;  // validated before append; an invalid graph declares nothing
+  if (declarations_.size() >= kDeclarationCacheSize) declarations_.clear();
+  DeclaredRun declared;
+  declared.root_node_id = std::move(info->root_node_id);
+  declared.parent_execution_id = std::move(info->parent_execution_id);
+  declared.parent_node_id = std::move(info->parent_node_id);
+  for (size_t i = 0; i < info->nodes.size(); ++i) {
+    const DeclaredNode& node = info->nodes[i];
+    declared.nodes.push_back(
+        {InternString(node.id), node.parent_id.empty() ? 0 : InternString(node.parent_id),
+         InternString(node.name), InternString(node.type), static_cast<int64_t>(i)});
+  }
+  return &declarations_.emplace(data_json, std::move(declared)).first->second;
+}
+
 void SqliteEventStore::ApplyStarted(const Event& event, RunInTxn& run) {
-  auto data = ParseDataObject(event.data_json);
-  auto info = ReadStartedInfo(data);
-  if (!info) return;  // validated before append; an invalid graph declares nothing
+  const DeclaredRun* info = Declaration(event.data_json);
+  if (info == nullptr) return;
   auto& set = Prepare(set_started_,
                       "UPDATE executions SET root_node_id = ?, parent_execution_id = ?, "
                       "parent_node_id = ?, start_seq = ?, start_us = ? "
@@ -315,13 +342,8 @@ void SqliteEventStore::ApplyStarted(const Event& event, RunInTxn& run) {
   set.bind(6, run.id);
   set.bind(7, event.seq);
   if (set.exec() == 0) return;  // not the run's first `started`: it declares nothing
-  for (size_t i = 0; i < info->nodes.size(); ++i) {
-    const DeclaredNode& node = info->nodes[i];
-    DeclaredNodeRow row{InternString(node.id),
-                        node.parent_id.empty() ? 0 : InternString(node.parent_id),
-                        InternString(node.name), InternString(node.type), static_cast<int64_t>(i)};
+  for (const DeclaredNodeRow& row : info->nodes)
     run.error_delta += node_summary_.Declare(run.id, row);
-  }
 }
 
 void SqliteEventStore::ApplyStateChange(const Event& event, const payload_layout::Pieces& pieces,
