@@ -34,8 +34,8 @@ struct NodeRecord {
 class Projection {
  public:
   Projection(const std::string& execution_id, std::span<const Event> events,
-             std::vector<ExecutionTrace> child_runs)
-      : events_(events), child_runs_(std::move(child_runs)) {
+             std::vector<ExecutionTrace> child_runs, const ProjectOptions& options)
+      : events_(events), child_runs_(std::move(child_runs)), options_(options) {
     trace_.execution_id = execution_id;
   }
 
@@ -229,6 +229,18 @@ class Projection {
       w.Key("message");
       w.Value(*message);
     }
+    if (options_.all_nodes_snapshots) WriteAllNodes(w);
+    for (const auto& member : data) {
+      std::string_view key = member.key();
+      if (key == "nodeId" || key == "progress" || key == "message" || key == "allNodes") continue;
+      w.Key(key);
+      w.Value(member.value());
+    }
+    w.EndObject();
+    return out;
+  }
+
+  void WriteAllNodes(JsonWriter& w) {
     w.Key("allNodes");
     w.BeginArray();
     for (size_t index : all_nodes_) {
@@ -245,14 +257,6 @@ class Projection {
       w.EndObject();
     }
     w.EndArray();
-    for (const auto& member : data) {
-      std::string_view key = member.key();
-      if (key == "nodeId" || key == "progress" || key == "message" || key == "allNodes") continue;
-      w.Key(key);
-      w.Value(member.value());
-    }
-    w.EndObject();
-    return out;
   }
 
   std::string CompletedSummary(const Event& event, const boost::json::object& data) {
@@ -422,13 +426,14 @@ class Projection {
   bool have_previous_ = false;
   int64_t previous_us_ = 0;
   bool any_node_error_ = false;
+  ProjectOptions options_;
 };
 
 }  // namespace
 
 ExecutionTrace ProjectRun(const std::string& execution_id, std::span<const Event> events,
-                          std::vector<ExecutionTrace> child_runs) {
-  return Projection(execution_id, events, std::move(child_runs)).Run();
+                          std::vector<ExecutionTrace> child_runs, const ProjectOptions& options) {
+  return Projection(execution_id, events, std::move(child_runs), options).Run();
 }
 
 }  // namespace extrace

@@ -17,10 +17,19 @@ namespace extrace {
 // graph cannot exhaust the stack.
 inline constexpr size_t kMaxNodeDepth = 2000;
 
+struct ProjectOptions {
+  // Each run-level `progress` event carries `allNodes`, the state of every node
+  // at that point, as the contract says. A run with many progress events and
+  // many nodes makes that quadratic; false leaves the snapshots out (nothing
+  // else changes). Default: true.
+  bool all_nodes_snapshots = true;
+};
+
 // `events` in seq order, all of one run. `child_runs` are the already projected
 // runs whose `started` names this run as parent; each is stitched into the
 // childTraces of the node it names.
 ExecutionTrace ProjectRun(const std::string& execution_id, std::span<const Event> events,
-                          std::vector<ExecutionTrace> child_runs = {});
+                          std::vector<ExecutionTrace> child_runs = {},
+                          const ProjectOptions& options = {});
 
 }  // namespace extrace

@@ -7,9 +7,30 @@
 namespace extrace {
 namespace {
 
-void WriteEvents(JsonWriter& w, const std::vector<TraceEvent>& events) {
+// Hands the text written so far to the sink once it is large, so a big run is
+// written out piece by piece instead of as one string.
+class Spill {
+ public:
+  Spill(std::string& out, const TraceJsonSink* sink) : out_(out), sink_(sink) {}
+  void MaybeFlush() {
+    if (sink_ != nullptr && out_.size() >= kChunk) Flush();
+  }
+  void Flush() {
+    if (sink_ == nullptr || out_.empty()) return;
+    (*sink_)(out_);
+    out_.clear();
+  }
+
+ private:
+  static constexpr size_t kChunk = 1 << 20;
+  std::string& out_;
+  const TraceJsonSink* sink_;
+};
+
+void WriteEvents(JsonWriter& w, Spill& spill, const std::vector<TraceEvent>& events) {
   w.BeginArray();
   for (const TraceEvent& event : events) {
+    spill.MaybeFlush();
     w.BeginObject();
     w.Key("timestamp");
     w.Millis(event.timestamp_us);
@@ -22,7 +43,7 @@ void WriteEvents(JsonWriter& w, const std::vector<TraceEvent>& events) {
   w.EndArray();
 }
 
-void WriteNode(JsonWriter& w, const NodeTrace& node) {
+void WriteNode(JsonWriter& w, Spill& spill, const NodeTrace& node) {
   w.BeginObject();
   w.Key("nodeId");
   w.String(node.node_id);
@@ -45,11 +66,11 @@ void WriteNode(JsonWriter& w, const NodeTrace& node) {
   w.Key("progress");
   w.Double(node.progress);
   w.Key("events");
-  WriteEvents(w, node.events);
+  WriteEvents(w, spill, node.events);
   if (node.has_child_traces) {
     w.Key("childTraces");
     w.BeginArray();
-    for (const NodeTrace& child : node.child_traces) WriteNode(w, child);
+    for (const NodeTrace& child : node.child_traces) WriteNode(w, spill, child);
     w.EndArray();
   }
   if (!node.child_execution_id.empty()) {
@@ -59,9 +80,8 @@ void WriteNode(JsonWriter& w, const NodeTrace& node) {
   w.EndObject();
 }
 
-}  // namespace
-
-void AppendTraceJson(std::string& out, const ExecutionTrace& trace) {
+void WriteTrace(std::string& out, const ExecutionTrace& trace, const TraceJsonSink* sink) {
+  Spill spill(out, sink);
   JsonWriter w(out);
   w.BeginObject();
   w.Key("executionId");
@@ -91,10 +111,10 @@ void AppendTraceJson(std::string& out, const ExecutionTrace& trace) {
   w.Key("config");
   w.Raw(trace.config_json);
   w.Key("events");
-  WriteEvents(w, trace.events);
+  WriteEvents(w, spill, trace.events);
   w.Key("nodes");
   w.BeginArray();
-  for (const NodeTrace& node : trace.nodes) WriteNode(w, node);
+  for (const NodeTrace& node : trace.nodes) WriteNode(w, spill, node);
   w.EndArray();
   if (!trace.diagnostics.empty()) {
     w.Key("diagnostics");
@@ -105,10 +125,23 @@ void AppendTraceJson(std::string& out, const ExecutionTrace& trace) {
   w.EndObject();
 }
 
+}  // namespace
+
+void AppendTraceJson(std::string& out, const ExecutionTrace& trace) {
+  WriteTrace(out, trace, nullptr);
+}
+
 std::string TraceToJson(const ExecutionTrace& trace) {
   std::string out;
   AppendTraceJson(out, trace);
   return out;
+}
+
+void StreamTraceJson(const ExecutionTrace& trace, const TraceJsonSink& sink) {
+  std::string out;
+  WriteTrace(out, trace, &sink);
+  out.push_back('\n');
+  sink(out);
 }
 
 }  // namespace extrace

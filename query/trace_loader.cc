@@ -11,7 +11,7 @@ namespace extrace {
 namespace {
 
 Result<ExecutionTrace> Load(EventStore& store, const std::string& execution_id, int depth,
-                            std::set<std::string>& path) {
+                            std::set<std::string>& path, const ProjectOptions& options) {
   auto events = store.ReadEvents(execution_id);
   if (!events) return tl::unexpected(events.error());
   if (events->empty())
@@ -33,21 +33,22 @@ Result<ExecutionTrace> Load(EventStore& store, const std::string& execution_id, 
                                   child, kMaxChildRunDepth));
       continue;
     }
-    auto trace = Load(store, child, depth + 1, path);
+    auto trace = Load(store, child, depth + 1, path, options);
     if (!trace) return trace;
     children.push_back(std::move(*trace));
   }
   path.erase(execution_id);
-  ExecutionTrace trace = ProjectRun(execution_id, *events, std::move(children));
+  ExecutionTrace trace = ProjectRun(execution_id, *events, std::move(children), options);
   trace.diagnostics.insert(trace.diagnostics.end(), notes.begin(), notes.end());
   return trace;
 }
 
 }  // namespace
 
-Result<ExecutionTrace> LoadTrace(EventStore& store, const std::string& execution_id) {
+Result<ExecutionTrace> LoadTrace(EventStore& store, const std::string& execution_id,
+                                 const ProjectOptions& options) {
   std::set<std::string> path;
-  return Load(store, execution_id, 0, path);
+  return Load(store, execution_id, 0, path, options);
 }
 
 }  // namespace extrace

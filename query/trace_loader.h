@@ -6,6 +6,7 @@
 
 #include "extrace/status.h"
 #include "extrace/trace.h"
+#include "query/projector.h"
 #include "storage/event_store.h"
 
 namespace extrace {
@@ -14,6 +15,7 @@ namespace extrace {
 inline constexpr int kMaxChildRunDepth = 256;
 
 // kNotFound when the log has no event of the run.
-[[nodiscard]] Result<ExecutionTrace> LoadTrace(EventStore& store, const std::string& execution_id);
+[[nodiscard]] Result<ExecutionTrace> LoadTrace(EventStore& store, const std::string& execution_id,
+                                               const ProjectOptions& options = {});
 
 }  // namespace extrace

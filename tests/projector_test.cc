@@ -315,3 +315,43 @@ TEST_CASE("projector: a group without state-changes has no events of its own", "
 
 }  // namespace
 }  // namespace extrace
+
+namespace extrace {
+namespace {
+
+TEST_CASE("projector: without allNodes snapshots only the snapshots are left out", "[projector]") {
+  auto events = Events({Started("g", {Node("g"), Node("a", "g"), Node("b", "g")}),
+                        State("a", "executing", 1001), Progress("a", 25, 1002),
+                        State("a", "completed", 1003), Completed(1004)});
+  ExecutionTrace full = ProjectRun("r", events);
+  ExecutionTrace lean = ProjectRun("r", events, {}, ProjectOptions{.all_nodes_snapshots = false});
+  auto full_json = Json(full);
+  auto lean_json = Json(lean);
+  auto snapshot = full_json["events"].as_array()[2].as_object()["data"].as_object();
+  auto without = lean_json["events"].as_array()[2].as_object()["data"].as_object();
+  CHECK(snapshot.contains("allNodes"));
+  CHECK_FALSE(without.contains("allNodes"));
+  snapshot.erase("allNodes");
+  CHECK(snapshot == without);
+  full_json["events"].as_array()[2] = nullptr;
+  lean_json["events"].as_array()[2] = nullptr;
+  CHECK(full_json == lean_json);
+}
+
+TEST_CASE("projector: streamed JSON is the same text as the whole string", "[projector]") {
+  std::vector<std::string> lines = {Started("g", {Node("g"), Node("a", "g")})};
+  lines.push_back(State("a", "executing", 1001));
+  for (int i = 0; i < 30000; ++i) lines.push_back(Progress("a", i % 100, 1002 + i * 0.001));
+  auto trace = ProjectRun("r", Events(lines));
+  std::string streamed;
+  int pieces = 0;
+  StreamTraceJson(trace, [&](std::string_view piece) {
+    streamed += piece;
+    ++pieces;
+  });
+  CHECK(streamed == TraceToJson(trace) + "\n");
+  CHECK(pieces > 2);  // written in pieces, not as one string
+}
+
+}  // namespace
+}  // namespace extrace
