@@ -959,7 +959,10 @@ Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std:
                                              const StoreOptions& options, int flags) {
   std::unique_ptr<SqliteEventStore> store;
   try {
-    store = std::make_unique<SqliteEventStore>(path, open_name, options, flags);
+    // One EventStore is one connection used by one thread at a time (event_store.h):
+    // SQLite's per-call connection mutex only costs time.
+    store = std::make_unique<SqliteEventStore>(path, open_name, options,
+                                               flags | SQLite::OPEN_NOMUTEX);
   } catch (const SQLite::Exception& e) {
     int err = errno;
     Error error = ErrorFromSqlite(e, path, err);
