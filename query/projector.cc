@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
 #include <unordered_map>
 
 #include "query/group_derivation.h"
+#include "storage/canonical_scan.h"
 #include "storage/event_json.h"
 #include "storage/json_text.h"
 
@@ -31,6 +33,57 @@ struct NodeRecord {
   std::vector<TraceEvent> events;
 };
 
+// An event's data object as its members: each key (unescaped) with its value as
+// canonical JSON text. Most events are read straight from their text, without
+// parsing; the rest are parsed and written back member by member, which gives
+// the same text (the writer is canonical), so both ways project alike.
+class DataMembers {
+ public:
+  void Read(const std::string& data_json) {
+    members_.clear();
+    if (data_json.empty()) return;
+    bool scanned =
+        canonical_scan::ForEachMember(data_json, [&](std::string_view key, std::string_view value) {
+          members_.emplace_back(key, value);
+          return true;
+        });
+    if (scanned) return;
+    members_.clear();
+    owned_.clear();
+    for (const auto& member : ParseDataObject(data_json)) {
+      owned_.emplace_back(member.key());
+      owned_.push_back(ToCanonicalJson(member.value()));
+    }
+    for (size_t i = 0; i < owned_.size(); i += 2) members_.emplace_back(owned_[i], owned_[i + 1]);
+  }
+
+  // The raw value of `key`; empty when absent.
+  std::string_view Find(std::string_view key) const {
+    for (const auto& [name, value] : members_)
+      if (name == key) return value;
+    return {};
+  }
+  std::optional<double> Number(std::string_view key) const {
+    std::string_view raw = Find(key);
+    if (raw.empty() || !(raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9'))) return std::nullopt;
+    double value = 0;
+    auto [end, error] = std::from_chars(raw.data(), raw.data() + raw.size(), value);
+    if (error != std::errc() || end != raw.data() + raw.size()) return std::nullopt;
+    return value;
+  }
+  std::optional<std::string> String(std::string_view key) const {
+    std::string_view raw = Find(key);
+    if (raw.size() < 2 || raw.front() != '"') return std::nullopt;
+    if (raw.find('\\') == std::string_view::npos) return std::string(raw.substr(1, raw.size() - 2));
+    return std::string(boost::json::parse(raw).as_string());
+  }
+  const std::vector<std::pair<std::string_view, std::string_view>>& all() const { return members_; }
+
+ private:
+  std::vector<std::pair<std::string_view, std::string_view>> members_;
+  std::vector<std::string> owned_;  // backs members_ when the text had to be parsed
+};
+
 class Projection {
  public:
   Projection(const std::string& execution_id, std::span<const Event> events,
@@ -41,6 +94,7 @@ class Projection {
 
   ExecutionTrace Run() {
     DeclareGraph();
+    trace_.events.reserve(events_.size());
     for (const Event& event : events_) Replay(event);
     StitchChildRuns();
     for (size_t index : top_level_) trace_.nodes.push_back(BuildNode(index, 1));
@@ -133,7 +187,8 @@ class Projection {
       Diagnose(fmt::format("seq {}: {} event before the run's started event (seq {})", event.seq,
                            EventTypeName(event.type), started_seq_));
 
-    boost::json::object data = ParseDataObject(event.data_json);
+    data_.Read(event.data_json);
+    const DataMembers& data = data_;
     TraceEvent run_event{event.timestamp_us, event.type, {}};
     switch (event.type) {
       case EventType::kStarted:
@@ -178,10 +233,9 @@ class Projection {
     return event.data_json.empty() ? "{}" : event.data_json;
   }
 
-  void ApplyState(NodeRecord& node, const Event& event, const boost::json::object& data) {
-    const auto* value = data.if_contains("state");
+  void ApplyState(NodeRecord& node, const Event& event, const DataMembers& data) {
     std::optional<NodeState> state;
-    if (value && value->is_string()) state = ParseNodeState(value->get_string());
+    if (auto name = data.String("state")) state = ParseNodeState(*name);
     if (!state) {
       Diagnose(fmt::format("seq {}: state-change without a valid state", event.seq));
       return;
@@ -196,28 +250,27 @@ class Projection {
     node.events.push_back({event.timestamp_us, event.type, NodeEventData(event)});
   }
 
-  void ApplyProgress(NodeRecord& node, const Event& event, const boost::json::object& data) {
-    if (const auto* value = data.if_contains("progress"); value && value->is_number())
-      node.last_progress = value->to_number<double>();
+  void ApplyProgress(NodeRecord& node, const Event& event, const DataMembers& data) {
+    if (auto value = data.Number("progress")) node.last_progress = *value;
     node.events.push_back({event.timestamp_us, event.type, NodeEventData(event)});
   }
 
-  static std::string WithNodeId(const std::string& node_id, const boost::json::object& data) {
+  static std::string WithNodeId(const std::string& node_id, const DataMembers& data) {
     std::string out;
     JsonWriter w(out);
     w.BeginObject();
     w.Key("nodeId");
     w.String(node_id);
-    for (const auto& member : data) {
-      if (member.key() == "nodeId") continue;
-      w.Key(member.key());
-      w.Value(member.value());
+    for (const auto& [key, value] : data.all()) {
+      if (key == "nodeId") continue;
+      w.Key(key);
+      w.Raw(value);
     }
     w.EndObject();
     return out;
   }
 
-  std::string RunLevelProgress(const std::string& node_id, const boost::json::object& data) {
+  std::string RunLevelProgress(const std::string& node_id, const DataMembers& data) {
     std::string out;
     JsonWriter w(out);
     w.BeginObject();
@@ -225,16 +278,15 @@ class Projection {
     w.String(node_id);
     w.Key("progress");
     w.Int(OverallProgress());
-    if (const auto* message = data.if_contains("message"); message && !message->is_null()) {
+    if (std::string_view message = data.Find("message"); !message.empty() && message != "null") {
       w.Key("message");
-      w.Value(*message);
+      w.Raw(message);
     }
     if (options_.all_nodes_snapshots) WriteAllNodes(w);
-    for (const auto& member : data) {
-      std::string_view key = member.key();
+    for (const auto& [key, value] : data.all()) {
       if (key == "nodeId" || key == "progress" || key == "message" || key == "allNodes") continue;
       w.Key(key);
-      w.Value(member.value());
+      w.Raw(value);
     }
     w.EndObject();
     return out;
@@ -259,7 +311,7 @@ class Projection {
     w.EndArray();
   }
 
-  std::string CompletedSummary(const Event& event, const boost::json::object& data) {
+  std::string CompletedSummary(const Event& event, const DataMembers& data) {
     int64_t completed = 0, errored = 0;
     for (size_t index : all_nodes_) {
       NodeState state = View(index, 0).state;
@@ -275,11 +327,10 @@ class Projection {
     w.Int(completed);
     w.Key("nodesErrored");
     w.Int(errored);
-    for (const auto& member : data) {
-      std::string_view key = member.key();
+    for (const auto& [key, value] : data.all()) {
       if (key == "totalDuration" || key == "nodesCompleted" || key == "nodesErrored") continue;
       w.Key(key);
-      w.Value(member.value());
+      w.Raw(value);
     }
     w.EndObject();
     return out;
@@ -290,16 +341,25 @@ class Projection {
   int OverallProgress() {
     double weighted = 0, total = 0;
     for (size_t index : leaves_) {
-      double w = nodes_[index].decl.weight;
-      NodeView view = View(index, 0);
+      const NodeRecord& leaf = nodes_[index];
+      double w = leaf.decl.weight;
       total += w;
-      switch (view.state) {
+      // A leaf without child runs is what it sent (View's answer, without its cost:
+      // this runs for every progress event).
+      NodeState state = leaf.state;
+      double progress = leaf.last_progress;
+      if (!child_runs_of_[index].empty()) {
+        NodeView view = View(index, 0);
+        state = view.state;
+        progress = view.progress;
+      }
+      switch (state) {
         case NodeState::kCompleted:
         case NodeState::kSkipped:
           weighted += w * 100;
           break;
         case NodeState::kExecuting:
-          weighted += w * view.progress;
+          weighted += w * progress;
           break;
         case NodeState::kPending:
         case NodeState::kError:
@@ -427,6 +487,7 @@ class Projection {
   int64_t previous_us_ = 0;
   bool any_node_error_ = false;
   ProjectOptions options_;
+  DataMembers data_;  // the event being replayed
 };
 
 }  // namespace

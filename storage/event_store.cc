@@ -5,6 +5,9 @@ namespace extrace {
 
 Result<std::vector<Event>> EventStore::ReadEvents(const std::string& execution_id) {
   std::vector<Event> events;
+  // Growing a vector of a million events copies it many times: size it once.
+  if (auto run = GetRun(execution_id); run && *run)
+    events.reserve(static_cast<size_t>((*run)->event_count));
   auto status = ForEachEvent(execution_id, [&](Event&& e) { events.push_back(std::move(e)); });
   if (!status) return tl::unexpected(status.error());
   return events;

@@ -3,16 +3,32 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdlib>
+#include <iterator>
 
 namespace extrace {
+
+namespace {
+
+// Formats in place: these run for every number of every event written.
+template <typename Number>
+void AppendDecimal(std::string& out, Number value) {
+  char buffer[24];
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, static_cast<size_t>(end - buffer));
+}
+
+bool NeedsEscape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
+}  // namespace
 
 void AppendMillis(std::string& out, int64_t micros) {
   // Work in unsigned magnitude so INT64_MIN cannot overflow.
   uint64_t magnitude =
       micros < 0 ? uint64_t{0} - static_cast<uint64_t>(micros) : static_cast<uint64_t>(micros);
   if (micros < 0) out.push_back('-');
-  out += fmt::format("{}", magnitude / 1000);
+  AppendDecimal(out, magnitude / 1000);
   unsigned frac = static_cast<unsigned>(magnitude % 1000);
   if (frac == 0) return;
   char digits[4] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
@@ -32,7 +48,12 @@ std::string FormatMillis(int64_t micros) {
 void AppendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : text) {
+  size_t plain = 0;  // start of the run of characters copied as they are
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (!NeedsEscape(c)) continue;
+    out.append(text.data() + plain, i - plain);
+    plain = i + 1;
     auto u = static_cast<unsigned char>(c);
     switch (c) {
       case '"':
@@ -57,15 +78,12 @@ void AppendJsonString(std::string& out, std::string_view text) {
         out += "\\f";
         break;
       default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 15]);
-        } else {
-          out.push_back(c);
-        }
+        out += "\\u00";
+        out.push_back(kHex[u >> 4]);
+        out.push_back(kHex[u & 15]);
     }
   }
+  out.append(text.data() + plain, text.size() - plain);
   out.push_back('"');
 }
 
@@ -76,7 +94,7 @@ void AppendJsonDouble(std::string& out, double value) {
     out += "null";
     return;
   }
-  out += fmt::format("{}", value);
+  fmt::format_to(std::back_inserter(out), "{}", value);
 }
 
 void AppendJsonValue(std::string& out, const boost::json::value& value) {
@@ -88,10 +106,10 @@ void AppendJsonValue(std::string& out, const boost::json::value& value) {
       out += value.get_bool() ? "true" : "false";
       break;
     case boost::json::kind::int64:
-      out += fmt::format("{}", value.get_int64());
+      AppendDecimal(out, value.get_int64());
       break;
     case boost::json::kind::uint64:
-      out += fmt::format("{}", value.get_uint64());
+      AppendDecimal(out, value.get_uint64());
       break;
     case boost::json::kind::double_:
       AppendJsonDouble(out, value.get_double());
@@ -168,7 +186,7 @@ void JsonWriter::String(std::string_view text) {
 
 void JsonWriter::Int(int64_t value) {
   BeforeValue();
-  out_ += fmt::format("{}", value);
+  AppendDecimal(out_, value);
 }
 
 void JsonWriter::Double(double value) {

@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "storage/canonical_scan.h"
+
 namespace extrace::payload_layout {
 namespace {
 
@@ -23,63 +25,23 @@ constexpr std::array<std::string_view, 10> kOpenings = {
 // Tried longest first, so the most specific opening wins.
 constexpr std::array<int64_t, 9> kTryOrder = {6, 2, 3, 5, 1, 4, 9, 7, 8};
 
-// Skips one string starting at the quote at `pos`; returns the index after its
-// closing quote, or npos when the text ends first.
-size_t SkipString(std::string_view text, size_t pos) {
-  for (size_t i = pos + 1; i < text.size(); ++i) {
-    if (text[i] == '\\')
-      ++i;
-    else if (text[i] == '"')
-      return i + 1;
-  }
-  return std::string_view::npos;
-}
-
-// Skips one JSON value starting at `pos` (canonical: no whitespace).
-size_t SkipValue(std::string_view text, size_t pos) {
-  if (pos >= text.size()) return std::string_view::npos;
-  if (text[pos] == '"') return SkipString(text, pos);
-  if (text[pos] == '{' || text[pos] == '[') {
-    int depth = 0;
-    for (size_t i = pos; i < text.size(); ++i) {
-      char c = text[i];
-      if (c == '"') {
-        i = SkipString(text, i);
-        if (i == std::string_view::npos) return i;
-        --i;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if (c == '}' || c == ']') {
-        if (--depth == 0) return i + 1;
-      }
-    }
-    return std::string_view::npos;
-  }
-  size_t end = text.find_first_of(",}]", pos);
-  return end == pos ? std::string_view::npos : end;
-}
-
 struct Span {
   size_t begin = 0;
   size_t end = 0;
 };
 
-// The value of the object's top-level member `key` (a key without escapes).
+// The value of the object's top-level member `key`.
 std::optional<Span> FindMember(std::string_view object, std::string_view key) {
-  if (object.size() < 2 || object.front() != '{') return std::nullopt;
-  size_t pos = 1;
-  while (pos < object.size() && object[pos] == '"') {
-    size_t key_end = SkipString(object, pos);
-    if (key_end == std::string_view::npos || key_end >= object.size() || object[key_end] != ':')
-      return std::nullopt;
-    std::string_view name = object.substr(pos + 1, key_end - pos - 2);
-    size_t value_end = SkipValue(object, key_end + 1);
-    if (value_end == std::string_view::npos) return std::nullopt;
-    if (name == key) return Span{key_end + 1, value_end};
-    if (value_end >= object.size() || object[value_end] != ',') return std::nullopt;
-    pos = value_end + 1;
-  }
-  return std::nullopt;
+  std::optional<Span> found;
+  size_t offset = 0;
+  bool canonical =
+      canonical_scan::ForEachMember(object, [&](std::string_view name, std::string_view value) {
+        if (name != key) return true;
+        offset = static_cast<size_t>(value.data() - object.data());
+        found = Span{offset, offset + value.size()};
+        return false;
+      });
+  return canonical ? found : std::nullopt;
 }
 
 bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }

@@ -833,27 +833,64 @@ Result<std::vector<std::string>> SqliteEventStore::ChildRuns(const std::string& 
 Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
                                       const std::function<void(Event&&)>& visit) {
   try {
+    SQLite::Statement run(db_,
+                          "SELECT id, coalesce(base_us, 0) FROM executions WHERE execution_id = ?");
+    run.bind(1, execution_id);
+    if (!run.executeStep()) return {};
+    const int64_t id = run.getColumn(0).getInt64();
+    const int64_t base_us = run.getColumn(1).getInt64();
+    run.reset();
+    // Node ids and graphs are looked up once each, not joined into every row:
+    // a run names few distinct nodes and usually one graph.
     SQLite::Statement row(db_,
-                          "SELECT e.seq, e.ts_us + coalesce(x.base_us, 0), e.type, s.value, "
-                          "e.layout, e.data, g.text FROM event_log e "
-                          "JOIN executions x ON x.id = e.execution "
-                          "LEFT JOIN strings s ON s.id = e.node "
-                          "LEFT JOIN graphs g ON g.id = e.graph "
-                          "WHERE x.execution_id = ? ORDER BY e.seq");
-    row.bind(1, execution_id);
+                          "SELECT seq, ts_us, type, node, layout, data, graph FROM event_log "
+                          "WHERE execution = ? ORDER BY seq");
+    SQLite::Statement node_name(db_, "SELECT value FROM strings WHERE id = ?");
+    SQLite::Statement graph_text(db_, "SELECT text FROM graphs WHERE id = ?");
+    std::unordered_map<int64_t, std::string> names;
+    std::unordered_map<int64_t, std::string> graphs;
+    auto lookup = [](SQLite::Statement& statement, std::unordered_map<int64_t, std::string>& cache,
+                     int64_t key) -> const std::string* {
+      if (auto it = cache.find(key); it != cache.end()) return &it->second;
+      statement.reset();
+      statement.bind(1, key);
+      if (!statement.executeStep()) return nullptr;
+      return &cache.emplace(key, statement.getColumn(0).getString()).first->second;
+    };
+    row.bind(1, id);
     while (row.executeStep()) {
       Event event;
       event.execution_id = execution_id;
       event.seq = row.getColumn(0).getInt64();
-      event.timestamp_us = row.getColumn(1).getInt64();
+      event.timestamp_us = row.getColumn(1).getInt64() + base_us;
       int64_t type = row.getColumn(2).getInt64();
       if (!log_format::IsEventTypeCode(type))
         return MakeError(StatusCode::kCorrupt,
                          fmt::format("{}: event {} of \"{}\" has unknown type code {}", path_,
                                      event.seq, execution_id, type));
       event.type = static_cast<EventType>(type);
-      if (!row.getColumn(3).isNull()) event.node_id = row.getColumn(3).getString();
-      if (!JoinData(row.getColumn(4), row.getColumn(5), row.getColumn(6), event.data_json))
+      const std::string* graph = nullptr;
+      bool intact = true;
+      if (!row.getColumn(3).isNull()) {
+        const std::string* name = lookup(node_name, names, row.getColumn(3).getInt64());
+        if (name != nullptr)
+          event.node_id = *name;
+        else
+          intact = false;
+      }
+      if (!row.getColumn(6).isNull()) {
+        graph = lookup(graph_text, graphs, row.getColumn(6).getInt64());
+        intact = intact && graph != nullptr;
+      }
+      std::optional<int64_t> layout;
+      if (!row.getColumn(4).isNull()) layout = row.getColumn(4).getInt64();
+      const SQLite::Column data = row.getColumn(5);
+      std::string_view text;
+      if (!data.isNull())
+        text = std::string_view(data.getText(), static_cast<size_t>(data.getBytes()));
+      if (layout && *layout >= payload_layout::kGraphLayoutBase && graph == nullptr) intact = false;
+      if (!intact || !payload_layout::Join(layout, text, graph ? std::string_view(*graph) : "",
+                                           event.data_json))
         return MakeError(StatusCode::kCorrupt,
                          fmt::format("{}: event {} of \"{}\" has a corrupt data layout", path_,
                                      event.seq, execution_id));
@@ -961,8 +998,8 @@ Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std:
   try {
     // One EventStore is one connection used by one thread at a time (event_store.h):
     // SQLite's per-call connection mutex only costs time.
-    store = std::make_unique<SqliteEventStore>(path, open_name, options,
-                                               flags | SQLite::OPEN_NOMUTEX);
+    store =
+        std::make_unique<SqliteEventStore>(path, open_name, options, flags | SQLite::OPEN_NOMUTEX);
   } catch (const SQLite::Exception& e) {
     int err = errno;
     Error error = ErrorFromSqlite(e, path, err);
