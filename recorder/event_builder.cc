@@ -2,10 +2,11 @@
 #include "recorder/event_builder.h"
 
 #include <fmt/format.h>
+#include <time.h>
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
-#include <chrono>
+#include <iterator>
 #include <random>
 
 #include "storage/event_json.h"
@@ -14,14 +15,60 @@
 namespace extrace::recorder {
 
 int64_t NowMicros() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  // Straight to the vDSO: system_clock::now() is the same clock.
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
 }
 
 std::string NewExecutionId() {
   static thread_local std::mt19937_64 random{std::random_device{}() ^
                                              static_cast<uint64_t>(NowMicros())};
   return fmt::format("exec_{:016x}{:016x}", random(), random());
+}
+
+double ClampProgress(double progress) {
+  return std::clamp(progress == progress ? progress : 0.0, 0.0, 100.0);
+}
+
+Status CheckExecutionId(std::string_view execution_id) {
+  if (execution_id.empty()) return MakeError(StatusCode::kInvalidInput, "executionId: empty");
+  size_t characters = 0;
+  for (char c : execution_id)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++characters;
+  if (characters > kMaxExecutionIdLength)
+    return MakeError(StatusCode::kInvalidInput,
+                     fmt::format("executionId: longer than {} characters", kMaxExecutionIdLength));
+  return {};
+}
+
+void StateChangeData(NodeState state, std::string_view error_message, std::string& out) {
+  out.assign(R"({"state":")");
+  out += NodeStateName(state);
+  out += '"';
+  if (!error_message.empty()) {
+    out += R"(,"errorMessage":)";
+    AppendJsonString(out, error_message);
+  }
+  out += '}';
+}
+
+void ProgressData(double progress, std::string_view message, std::string& out) {
+  out.assign(R"({"progress":)");
+  // Same text as AppendJsonDouble (fmt's shortest round trip; never NaN or
+  // infinite once clamped), written in place instead of through a temporary.
+  fmt::format_to(std::back_inserter(out), "{}", ClampProgress(progress));
+  if (!message.empty()) {
+    out += R"(,"message":)";
+    AppendJsonString(out, message);
+  }
+  out += '}';
+}
+
+void ErrorData(std::string_view message, std::string& out) {
+  out.assign(R"({"message":)");
+  AppendJsonString(out, message);
+  out += '}';
 }
 
 Result<Event> StartedEvent(const RunStart& run, const std::string& execution_id) {
@@ -65,39 +112,23 @@ Result<Event> StartedEvent(const RunStart& run, const std::string& execution_id)
   w.EndObject();
   auto info = ReadStartedInfo(ParseDataObject(data));
   if (!info) return tl::unexpected(info.error());
-  if (execution_id.size() > kMaxExecutionIdLength)
-    return MakeError(StatusCode::kInvalidInput, "executionId: longer than 256 characters");
+  if (auto checked = CheckExecutionId(execution_id); !checked)
+    return tl::unexpected(checked.error());
   return Event{execution_id, 0, NowMicros(), EventType::kStarted, {}, std::move(data)};
 }
 
 Event StateChangeEvent(const std::string& execution_id, const std::string& node_id, NodeState state,
                        std::string_view error_message) {
-  std::string data;
-  JsonWriter w(data);
-  w.BeginObject();
-  w.Key("state");
-  w.String(NodeStateName(state));
-  if (!error_message.empty()) {
-    w.Key("errorMessage");
-    w.String(error_message);
-  }
-  w.EndObject();
-  return Event{execution_id, 0, NowMicros(), EventType::kStateChange, node_id, std::move(data)};
+  Event event{execution_id, 0, NowMicros(), EventType::kStateChange, node_id, {}};
+  StateChangeData(state, error_message, event.data_json);
+  return event;
 }
 
 Event ProgressEvent(const std::string& execution_id, const std::string& node_id, double progress,
                     std::string_view message) {
-  std::string data;
-  JsonWriter w(data);
-  w.BeginObject();
-  w.Key("progress");
-  w.Double(std::clamp(progress == progress ? progress : 0.0, 0.0, 100.0));
-  if (!message.empty()) {
-    w.Key("message");
-    w.String(message);
-  }
-  w.EndObject();
-  return Event{execution_id, 0, NowMicros(), EventType::kProgress, node_id, std::move(data)};
+  Event event{execution_id, 0, NowMicros(), EventType::kProgress, node_id, {}};
+  ProgressData(progress, message, event.data_json);
+  return event;
 }
 
 Event CompletedEvent(const std::string& execution_id) {
@@ -105,13 +136,9 @@ Event CompletedEvent(const std::string& execution_id) {
 }
 
 Event ErrorEvent(const std::string& execution_id, std::string_view message) {
-  std::string data;
-  JsonWriter w(data);
-  w.BeginObject();
-  w.Key("message");
-  w.String(message);
-  w.EndObject();
-  return Event{execution_id, 0, NowMicros(), EventType::kError, {}, std::move(data)};
+  Event event{execution_id, 0, NowMicros(), EventType::kError, {}, {}};
+  ErrorData(message, event.data_json);
+  return event;
 }
 
 }  // namespace extrace::recorder

@@ -1,5 +1,6 @@
-// Builds the Events the recorder enqueues, with their data in canonical JSON:
-// the same events the JSON Lines format describes.
+// Builds the Events the recorder stores, with their data in canonical JSON:
+// the same events the JSON Lines format describes. The Append*Data functions
+// write into a caller's string so that the writer thread can reuse its buffers.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +13,20 @@
 
 namespace extrace::recorder {
 
+// Microseconds since the Unix epoch (CLOCK_REALTIME): what events carry.
 int64_t NowMicros();
 std::string NewExecutionId();
+
+// NaN -> 0, then clamped to [0, 100].
+double ClampProgress(double progress);
+
+// Checks an execution id as the format does: 1 to 256 characters (UTF-8).
+Status CheckExecutionId(std::string_view execution_id);
+
+// Each replaces `out` with the event type's `data` object.
+void StateChangeData(NodeState state, std::string_view error_message, std::string& out);
+void ProgressData(double progress, std::string_view message, std::string& out);
+void ErrorData(std::string_view message, std::string& out);
 
 // Validates the graph and config exactly as ingest would.
 Result<Event> StartedEvent(const RunStart& run, const std::string& execution_id);

@@ -1,12 +1,14 @@
 // The recorder API (include/extrace/recorder.h) as an engine uses it: many
-// threads at once, back-pressure, NodeScope, graph checks, child runs, Trace()
-// and the flush on destruction. Stored events are read back through a separate
-// EventStore, the projection through Recorder::Trace().
+// threads at once, back-pressure, NodeScope, graph checks, child runs, Trace(),
+// the flush on destruction, and the handle API (Node() + the hot-path calls). Stored events are
+// read back through a separate EventStore, the projection through Recorder::Trace().
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -534,6 +536,264 @@ TEST_CASE("destroying the recorder stores everything still queued", "[recorder]"
     REQUIRE(run->has_value());
     CHECK((*run)->status == (ended ? RunStatus::kCompleted : RunStatus::kIncomplete));
   }
+}
+
+NodeHandle HandleOf(Recorder& recorder, const std::string& id, const std::string& node) {
+  auto handle = recorder.Node(id, node);
+  INFO((handle ? "" : handle.error().message));
+  REQUIRE(handle);
+  return *handle;
+}
+
+// What a stored event says, without its run and time.
+std::string Shape(const Event& event) {
+  return fmt::format("{} {} {} {}", event.seq, EventTypeName(event.type), event.node_id,
+                     event.data_json);
+}
+
+TEST_CASE("handle API events are stored and projected as the string API's", "[recorder]") {
+  TempDir dir;
+  const std::string db = dir.File("handles.db");
+  auto recorder = Open(db);
+  const std::string by_string = Start(*recorder, FlatRun("by-string"));
+  const std::string by_handle = Start(*recorder, FlatRun("by-handle"));
+
+  recorder->SetNodeState(by_string, "a", NodeState::kExecuting);
+  recorder->ReportProgress(by_string, "a", 12.5);
+  recorder->ReportProgress(by_string, "a", 250);  // clamped
+  recorder->ReportProgress(by_string, "a", 60, "sixty \"quoted\"");
+  recorder->SetNodeState(by_string, "a", NodeState::kCompleted);
+  recorder->SetNodeState(by_string, "b", NodeState::kExecuting);
+  recorder->SetNodeState(by_string, "b", NodeState::kError, "b broke");
+  recorder->SetNodeState(by_string, "c", NodeState::kSkipped);
+  recorder->CompleteRun(by_string);
+
+  const NodeHandle a = HandleOf(*recorder, by_handle, "a");
+  const NodeHandle b = HandleOf(*recorder, by_handle, "b");
+  const NodeHandle c = HandleOf(*recorder, by_handle, "c");
+  recorder->SetNodeState(a, NodeState::kExecuting);
+  recorder->ReportProgress(a, 12.5);
+  recorder->ReportProgress(a, 250);
+  recorder->ReportProgress(a, 60, "sixty \"quoted\"");
+  recorder->SetNodeState(a, NodeState::kCompleted);
+  recorder->SetNodeState(b, NodeState::kExecuting);
+  recorder->SetNodeState(b, NodeState::kError, "b broke");
+  recorder->SetNodeState(c, NodeState::kSkipped);
+  recorder->CompleteRun(by_handle);
+  REQUIRE(recorder->Flush());
+
+  auto store = OpenStore(db);
+  auto string_events = ReadRun(*store, by_string);
+  auto handle_events = ReadRun(*store, by_handle);
+  REQUIRE(string_events.size() == 10);
+  REQUIRE(handle_events.size() == string_events.size());
+  for (size_t i = 0; i < string_events.size(); ++i) {
+    INFO("event " << i);
+    CHECK(Shape(handle_events[i]) == Shape(string_events[i]));
+  }
+  CHECK(handle_events[3].data_json == R"({"progress":100})");
+
+  ExecutionTrace string_trace = TraceOf(*recorder, by_string);
+  ExecutionTrace handle_trace = TraceOf(*recorder, by_handle);
+  CHECK(handle_trace.status == string_trace.status);
+  CHECK(handle_trace.status == RunStatus::kError);
+  CHECK(handle_trace.overall_progress == string_trace.overall_progress);
+  for (const char* node : {"a", "b", "c"}) {
+    INFO("node " << node);
+    const NodeTrace& from_string = NodeOf(string_trace, node);
+    const NodeTrace& from_handle = NodeOf(handle_trace, node);
+    CHECK(from_handle.state == from_string.state);
+    CHECK(from_handle.progress == from_string.progress);
+    CHECK(StatesOf(from_handle) == StatesOf(from_string));
+    REQUIRE(from_handle.events.size() == from_string.events.size());
+    for (size_t i = 0; i < from_handle.events.size(); ++i)
+      CHECK(from_handle.events[i].data_json == from_string.events[i].data_json);
+  }
+  // Run-level node events carry the same snapshots (`completed` has durations).
+  REQUIRE(handle_trace.events.size() == string_trace.events.size());
+  for (size_t i = 0; i < handle_trace.events.size(); ++i) {
+    if (handle_trace.events[i].type != EventType::kProgress &&
+        handle_trace.events[i].type != EventType::kStateChange)
+      continue;
+    CHECK(handle_trace.events[i].data_json == string_trace.events[i].data_json);
+  }
+}
+
+TEST_CASE("Node() resolves once per pair and checks its ids", "[recorder]") {
+  TempDir dir;
+  const std::string db = dir.File("node.db");
+  auto recorder = Open(db);
+  const std::string id = Start(*recorder, FlatRun("node"));
+  const NodeHandle a = HandleOf(*recorder, id, "a");
+  const NodeHandle again = HandleOf(*recorder, id, "a");
+  const NodeHandle b = HandleOf(*recorder, id, "b");
+  CHECK(a.run == again.run);
+  CHECK(a.node == again.node);
+  CHECK(a.run == b.run);
+  CHECK(a.node != b.node);
+  // The string API and the handle API share one table.
+  recorder->SetNodeState(id, "c", NodeState::kExecuting);
+  const NodeHandle c = HandleOf(*recorder, id, "c");
+  CHECK(c.node != a.node);
+  CHECK(c.node != b.node);
+
+  auto refused = [&](const std::string& run, const std::string& node, const std::string& field) {
+    auto handle = recorder->Node(run, node);
+    REQUIRE_FALSE(handle);
+    CHECK(handle.error().code == StatusCode::kInvalidInput);
+    CHECK_THAT(handle.error().message, Catch::Contains(field));
+  };
+  refused("", "a", "executionId");
+  refused(std::string(257, 'x'), "a", "executionId");
+  refused(id, "", "nodeId");
+  // 256 characters of two bytes each are still 256 characters.
+  std::string wide;
+  for (int i = 0; i < 256; ++i) wide += "\xc3\xa9";
+  CHECK(recorder->Node(wide, "a"));
+
+  // A node `started` did not declare, and a run this recorder did not start,
+  // are accepted: the log keeps their events, the projection reports them.
+  const NodeHandle ghost = HandleOf(*recorder, id, "ghost");
+  recorder->SetNodeState(ghost, NodeState::kExecuting);
+  const NodeHandle elsewhere = HandleOf(*recorder, "elsewhere", "x");
+  recorder->ReportProgress(elsewhere, 5);
+  REQUIRE(recorder->Flush());
+  auto store = OpenStore(db);
+  auto events = ReadRun(*store, id);
+  REQUIRE(events.size() == 3);
+  CHECK(events[2].node_id == "ghost");
+  auto other = ReadRun(*store, "elsewhere");
+  REQUIRE(other.size() == 1);
+  CHECK(other[0].seq == 1);
+  CHECK(other[0].data_json == R"({"progress":5})");
+}
+
+TEST_CASE("a run another recorder began continues its seqs through handles", "[recorder]") {
+  TempDir dir;
+  const std::string db = dir.File("continue.db");
+  {
+    auto first = Open(db);
+    Start(*first, FlatRun("shared-run"));
+    first->SetNodeState("shared-run", "a", NodeState::kExecuting);
+  }
+  auto second = Open(db);
+  const NodeHandle a = HandleOf(*second, "shared-run", "a");
+  second->ReportProgress(a, 50);
+  second->SetNodeState(a, NodeState::kCompleted);
+  REQUIRE(second->Flush());
+  auto events = ReadRun(*OpenStore(db), "shared-run");
+  REQUIRE(events.size() == 4);
+  CHECK(FirstSeqGap(events) == 4);
+  CHECK(events[3].data_json == R"({"state":"completed"})");
+}
+
+TEST_CASE("a handle the recorder did not make is refused and reported", "[recorder]") {
+  TempDir dir;
+  const std::string db = dir.File("forged.db");
+  auto recorder = Open(db);
+  const std::string id = Start(*recorder, FlatRun("forged"));
+  const NodeHandle a = HandleOf(*recorder, id, "a");
+  recorder->SetNodeState(NodeHandle{}, NodeState::kExecuting);
+  recorder->ReportProgress(NodeHandle{a.run, a.node + 1000}, 1);
+  recorder->ReportProgress(NodeHandle{a.run + 1000, a.node}, 1);
+  recorder->SetNodeState(a, NodeState::kExecuting);
+  auto flushed = recorder->Flush();
+  REQUIRE_FALSE(flushed);
+  CHECK(flushed.error().code == StatusCode::kInvalidInput);
+  CHECK_THAT(flushed.error().message, Catch::Contains("Node()"));
+  // Reported once; the events around it are stored.
+  CHECK(recorder->Flush());
+  CHECK(recorder->DurableCount() == 2);
+  auto events = ReadRun(*OpenStore(db), id);
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].node_id == "a");
+}
+
+TEST_CASE("many threads through a ring of 8 lose nothing and keep time in seq order",
+          "[recorder]") {
+  TempDir dir;
+  const std::string db = dir.File("ring8.db");
+  RecorderOptions options;
+  options.queue_capacity = 8;
+  options.durability = Durability::kNormal;  // about the ring, not the disk
+  constexpr int kThreads = 4;
+  constexpr int kEvents = 50000;  // per thread
+  // Threads 0 and 1 share run "ring-shared" (nodes a and b); 2 and 3 own a run each.
+  auto run_of = [](int t) {
+    return t < 2 ? std::string("ring-shared") : fmt::format("ring-{}", t);
+  };
+  auto node_of = [](int t) { return t % 2 == 0 ? std::string("a") : std::string("b"); };
+  const int64_t wall_before = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  {
+    auto recorder = Open(db, options);
+    for (const std::string& id : {run_of(0), run_of(2), run_of(3)}) Start(*recorder, FlatRun(id));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        auto handle = recorder->Node(run_of(t), node_of(t));
+        if (!handle) return;
+        recorder->SetNodeState(*handle, NodeState::kExecuting);
+        for (int i = 0; i < kEvents; ++i) recorder->ReportProgress(*handle, i % 101);
+        recorder->SetNodeState(*handle, NodeState::kCompleted);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    REQUIRE(recorder->Flush());
+    CHECK(recorder->DurableCount() == 3 + kThreads * (kEvents + 2));
+  }
+  const int64_t wall_after = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  auto store = OpenStore(db);
+  for (const std::string& id : {run_of(0), run_of(2), run_of(3)}) {
+    INFO("run " << id);
+    auto events = ReadRun(*store, id);
+    const int threads_in_run = id == run_of(0) ? 2 : 1;
+    REQUIRE(events.size() == 1 + static_cast<size_t>(threads_in_run) * (kEvents + 2));
+    REQUIRE(FirstSeqGap(events) == events.size());
+    // Each node's events in the order its thread sent them.
+    std::map<std::string, int> next;  // node -> events seen
+    for (size_t i = 1; i < events.size(); ++i) {
+      const Event& event = events[i];
+      if (event.timestamp_us < events[i - 1].timestamp_us)
+        FAIL("seq " << event.seq << " goes back in time");
+      // Epoch microseconds, read while the test ran.
+      if (event.timestamp_us < wall_before || event.timestamp_us > wall_after)
+        FAIL("seq " << event.seq << " has timestamp " << event.timestamp_us);
+      int& seen = next[event.node_id];
+      std::string expected;
+      if (seen == 0)
+        expected = R"({"state":"executing"})";
+      else if (seen == kEvents + 1)
+        expected = R"({"state":"completed"})";
+      else
+        expected = fmt::format(R"({{"progress":{}}})", (seen - 1) % 101);
+      if (event.data_json != expected)
+        FAIL("seq " << event.seq << " of node " << event.node_id << " is " << event.data_json
+                    << ", expected " << expected);
+      ++seen;
+    }
+    CHECK(next.size() == static_cast<size_t>(threads_in_run));
+  }
+}
+
+TEST_CASE("an idle recorder still stores what comes in after it went to sleep", "[recorder]") {
+  TempDir dir;
+  const std::string db = dir.File("idle.db");
+  auto recorder = Open(db);
+  const std::string id = Start(*recorder, FlatRun("idle"));
+  const NodeHandle a = HandleOf(*recorder, id, "a");
+  REQUIRE(recorder->Flush());
+  // Long enough for the writer to stop napping and sleep without a timeout:
+  // the next event must wake it (no Flush until the count shows it stored).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  recorder->SetNodeState(a, NodeState::kExecuting);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (recorder->DurableCount() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK(recorder->DurableCount() == 2);
 }
 
 }  // namespace

@@ -2,17 +2,38 @@
 // events of the event format v1 into the event log.
 //
 // Threads: every method may be called from any thread at once. The calling
-// thread only builds the event and enqueues it; one background writer appends
-// queued events in batches (group commit). A full queue blocks the caller until
-// the writer catches up: events are never dropped. Flush() and the destructor
-// return once everything enqueued before them is durable.
+// thread only stamps the event and puts it into a preallocated ring; one
+// background writer builds the stored events and appends them in batches
+// (group commit). A full ring blocks the caller until the writer catches up:
+// events are never dropped. Flush() and the destructor return once everything
+// enqueued before them is durable.
+//
+// Hot path: resolve a node once with Node(), then SetNodeState(NodeHandle, ...)
+// and ReportProgress(NodeHandle, ...) without a message neither allocate nor
+// touch a string: they read the clock and write one fixed-size slot into the
+// ring. The calls that carry strings (messages, StartRun, FailRun, and the
+// string API's lookup of its handle) allocate.
+//
+// Order and time: a run's events get seqs in the order they entered the ring,
+// so one thread's events keep the order it sent them. Timestamps are epoch
+// microseconds read when the event enters the ring; the writer raises a
+// timestamp that would be earlier than the previous event's of the same run
+// (two threads can read the clock in one order and enter the ring in the
+// other), so within a run timestamps never go backwards in seq order.
+//
+// Latency to disk: a busy writer takes the next batch at once; an idle one
+// looks at the ring every millisecond for a while (so that callers never pay
+// for waking it), then sleeps until the next event wakes it. Flush() wakes it
+// at once.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,7 +53,8 @@ using TraceReader = std::function<Result<ExecutionTrace>(const std::string& db_p
 struct RecorderOptions {
   // Default: Durability::kFull.
   Durability durability = Durability::kFull;
-  // Events the queue holds before callers block. Default: 65536.
+  // Events the ring holds before callers block, rounded up to a power of two
+  // (at least 2); each slot takes 64 bytes, allocated once. Default: 65536.
   size_t queue_capacity = 65536;
   // Most events appended in one transaction. Default: 8192.
   size_t max_batch = 8192;
@@ -70,6 +92,14 @@ struct RunStart {
   std::string parent_node_id;
 };
 
+// A node of a run, resolved once by Recorder::Node(): two indexes into the
+// recorder's tables, cheap to copy and to pass to the hot-path calls. Only
+// meaningful to the recorder that made it.
+struct NodeHandle {
+  uint32_t run = 0;
+  uint32_t node = 0;
+};
+
 class Recorder {
  public:
   // Opens (or creates) the store and starts the writer thread.
@@ -84,6 +114,26 @@ class Recorder {
   // `progress` from 0 to 100 (clamped): the node's own progress.
   virtual void ReportProgress(const std::string& execution_id, const std::string& node_id,
                               double progress, std::string_view message = {}) = 0;
+
+  // Resolves a node of a run once, for the hot-path calls below. Any run and
+  // node are accepted: a run this recorder did not start (its events continue
+  // the run's seqs in the log) and a node its `started` did not declare (the
+  // projection reports it as a diagnostic), as the string API does. Fails
+  // (kInvalidInput) on an empty or over-long (> 256) execution id or an empty
+  // node id. The same pair always gives the same handle. Handles stay valid
+  // for the recorder's lifetime: it keeps every run and node id it resolved
+  // (for the string API too), a few dozen bytes each, until it is destroyed.
+  [[nodiscard]] virtual Result<NodeHandle> Node(const std::string& execution_id,
+                                                const std::string& node_id) = 0;
+  // The hot path: no allocation, no string work (see the top of this file).
+  // A handle that this recorder's Node() did not make (say NodeHandle{}) is
+  // refused when the writer meets it: the event is skipped and the next
+  // Flush() reports kInvalidInput.
+  virtual void SetNodeState(NodeHandle node, NodeState state) = 0;
+  virtual void ReportProgress(NodeHandle node, double progress) = 0;
+  // With a message: the message is copied (allocates), the rest as above.
+  virtual void SetNodeState(NodeHandle node, NodeState state, std::string_view error_message) = 0;
+  virtual void ReportProgress(NodeHandle node, double progress, std::string_view message) = 0;
   virtual void CompleteRun(const std::string& execution_id) = 0;
   virtual void FailRun(const std::string& execution_id, std::string_view message) = 0;
 
@@ -134,9 +184,14 @@ class NodeScope {
   }
 
  private:
+  void SetState(NodeState state, std::string_view message = {});
+
   Recorder& recorder_;
   std::string execution_id_;
   std::string node_id_;
+  // Resolved once on entry; unset when Node() refused the ids (the string API
+  // then records them as they are, and the store reports the fault).
+  std::optional<NodeHandle> handle_;
   int uncaught_at_entry_;
   bool ended_ = false;
 };
