@@ -3,18 +3,21 @@
 #   make demo   build, then record a real run into ./extrace.db and show it
 #   make test   build, then run the test suite (ctest)
 #   make asan   the test suite under ASan+UBSan (build-asan/)
+#   make test-browser  the HTML report in headless Chromium (installs chromium)
+#   make bench  Release build (build-bench/), the benchmark suite, docs/benchmarks.md
+#   make bench-quick  the same at 1/20 of the sizes (CI), report in build-bench/
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+BENCH_BUILD ?= build-bench
 JOBS       ?= $(shell nproc)
 DEB_PACKAGES := cmake make g++ sqlite3 libsqlite3-dev libsqlitecpp-dev libboost-json1.81-dev \
                 catch2 libcli11-dev libfmt-dev libexpected-dev
+# Only the benchmarks need these (make bench-deps).
+BENCH_PACKAGES := libbenchmark-dev
 
-.PHONY: all deps build test asan demo clean format
-
-all: build
-
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# Installs those of the Debian packages $(1) that are missing (needs root).
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -22,18 +25,38 @@ deps:
 	  if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install:$$missing" >&2; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+.PHONY: all deps build test asan demo clean format
+
+all: build
+
+deps:
+	$(call install_missing,$(DEB_PACKAGES))
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j$(JOBS)
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300 -LE browser
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEXTRACE_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600 -LE browser
+
+# The HTML report in a real browser (ctest label `browser`, left out of `make test`):
+# headless Chromium loads generated reports, screenshots them and checks the DOM.
+BROWSER_PACKAGES := chromium fonts-liberation
+
+.PHONY: browser-deps test-browser
+
+browser-deps: deps
+	$(call install_missing,$(BROWSER_PACKAGES))
+
+test-browser: browser-deps build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600 -L browser
 
 demo: build
 	$(BUILD)/bin/extrace-demo --db ./extrace.db --workdir ./demo-out
@@ -42,4 +65,23 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)
+
+.PHONY: bench-deps bench-build bench bench-quick
+
+bench-deps: deps
+	$(call install_missing,$(BENCH_PACKAGES))
+
+# Release at -O2: g++ 12 at -O3 reports a false -Wrestrict in std::string
+# concatenation (GCC bug 105329), which -Werror turns into a failed build.
+bench-build: bench-deps
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+	  -DEXTRACE_BUILD_TESTS=OFF
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target extrace_bench
+
+bench: bench-build
+	$(BENCH_BUILD)/bin/extrace-bench --out docs/benchmarks.md --command "make bench"
+
+bench-quick: bench-build
+	$(BENCH_BUILD)/bin/extrace-bench --quick --out $(BENCH_BUILD)/benchmarks-quick.md \
+	  --command "make bench-quick"

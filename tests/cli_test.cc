@@ -487,6 +487,25 @@ TEST_CASE("cli export writes the same JSON as show --json", "[cli]") {
   CHECK(CliOk(db, {"export", "run-1"}) == shown);
 }
 
+TEST_CASE("cli export --no-snapshots leaves out allNodes and nothing else", "[cli]") {
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  CliOk(db, {"ingest"},
+        FullRun("run-1") +
+            R"({"executionId":"run-1","seq":6,"timestamp":1759900000031,"type":"progress",)"
+            R"("nodeId":"a","data":{"progress":50,"message":"late"}})"
+            "\n");
+  auto full = boost::json::parse(CliOk(db, {"export", "run-1"})).as_object();
+  auto lean = boost::json::parse(CliOk(db, {"export", "run-1", "--no-snapshots"})).as_object();
+  int snapshots = 0;
+  for (auto& event : full["events"].as_array()) {
+    auto& data = event.as_object()["data"].as_object();
+    if (data.erase("allNodes") == 1) ++snapshots;
+  }
+  CHECK(snapshots > 0);
+  CHECK(full == lean);
+}
+
 TEST_CASE("cli uses EXTRACE_DB when --db is absent", "[cli]") {
   TempDir dir;
   std::string db = dir.File("from-env.db");

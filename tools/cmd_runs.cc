@@ -2,19 +2,25 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <string_view>
 #include <tuple>
 
 #include "query/trace_json.h"
 #include "query/trace_loader.h"
+#include "render/chrome_trace.h"
+#include "render/otlp_trace.h"
+#include "render/terminal_timeline.h"
 #include "storage/event_json.h"
 #include "storage/event_store.h"
 #include "storage/json_text.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
+#include "tools/progress_line.h"
 #include "tools/run_resolution.h"
 #include "tools/text_format.h"
 
@@ -194,7 +200,8 @@ int List(const GlobalOptions& global, const ListOptions& options) {
   return kExitOk;
 }
 
-int Show(const GlobalOptions& global, const std::string& id, const std::string& flow, bool json) {
+int Show(const GlobalOptions& global, const std::string& id, const std::string& flow, bool json,
+         bool timeline) {
   auto store = OpenForReading(global);
   if (!store) return Fail("show", store.error());
   auto run = ResolveRun(**store, id, flow);
@@ -218,11 +225,17 @@ int Show(const GlobalOptions& global, const std::string& id, const std::string& 
   if (!trace->parent_execution_id.empty())
     std::printf("child run of node %s in run %s\n", trace->parent_node_id.c_str(),
                 trace->parent_execution_id.c_str());
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& node : trace->nodes) PrintNodeRows(node, trace->start_us, 0, rows);
-  std::printf("\n%s", RenderTable({"NODE", "STATE", "START", "DURATION", "PROGRESS", "ERROR"}, rows,
-                                  {false, false, true, true, true, false})
-                          .c_str());
+  if (timeline) {
+    std::string chart =
+        RenderTerminalTimeline(*trace, TerminalColumns(STDOUT_FILENO), ColourWanted(STDOUT_FILENO));
+    std::printf("\n%s", chart.c_str());
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& node : trace->nodes) PrintNodeRows(node, trace->start_us, 0, rows);
+    std::printf("\n%s", RenderTable({"NODE", "STATE", "START", "DURATION", "PROGRESS", "ERROR"},
+                                    rows, {false, false, true, true, true, false})
+                            .c_str());
+  }
   if (trace->status == RunStatus::kIncomplete)
     PrintOpenNodes(*trace, run->last_us.value_or(trace->start_us));
   if (!trace->diagnostics.empty()) {
@@ -265,38 +278,135 @@ int Events(const GlobalOptions& global, const std::string& id, const std::string
   return kExitOk;
 }
 
-int Export(const GlobalOptions& global, const std::string& id, const std::string& output) {
-  auto store = OpenForReading(global);
-  if (!store) return Fail("export", store.error());
-  auto run = ResolveRun(**store, id);
-  if (!run) return Fail("export", run.error());
-  auto trace = LoadTrace(**store, run->execution_id);
-  if (!trace) return Fail("export", trace.error());
-  std::string json = TraceToJson(*trace);
-  json += '\n';
+namespace {
+
+// The Chrome and OTLP exports read no `allNodes` snapshots, and --no-snapshots
+// leaves them out of the ExecutionTrace: without them long runs project in
+// linear time.
+ProjectOptions ProjectionFor(std::string_view format, bool snapshots) {
+  ProjectOptions options;
+  options.all_nodes_snapshots = format == "trace" && snapshots;
+  return options;
+}
+
+// Writes text piece by piece into a FILE and counts it.
+struct ExportSink {
+  std::FILE* file;
+  int64_t bytes = 0;
+  void operator()(std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), file);
+    bytes += static_cast<int64_t>(text.size());
+  }
+};
+
+// The ExecutionTrace streams out in pieces (a large run is never held as text
+// as well as a trace); the other formats are small beside it.
+void RenderExport(const ExecutionTrace& trace, std::string_view format, ExportSink& sink) {
+  if (format == "chrome") return sink(RenderChromeTrace(trace));
+  if (format == "otlp") return sink(RenderOtlpTrace(trace) + "\n");
+  StreamTraceJson(trace, [&](std::string_view piece) { sink(piece); });
+}
+
+// To standard output, or beside the target and then renamed into place, so a
+// reader never sees half a file. `describe(bytes)` says what was written.
+int WriteExport(const std::string& output, const std::function<void(ExportSink&)>& write,
+                const std::function<std::string(int64_t)>& describe) {
   if (output.empty() || output == "-") {
-    std::fwrite(json.data(), 1, json.size(), stdout);
+    ExportSink sink{stdout};
+    write(sink);
     return kExitOk;
   }
-  // Write beside the target, then rename: a reader never sees half a file.
   std::string temp = output + ".tmp" + std::to_string(getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(json.data(), static_cast<std::streamsize>(json.size()));
-    out.flush();
-    if (!out) {
-      std::remove(temp.c_str());
-      return Fail("export",
-                  Error{StatusCode::kIoError, fmt::format("{}: cannot write the file", output)});
-    }
+  std::FILE* file = std::fopen(temp.c_str(), "wb");
+  bool written = false;
+  int64_t bytes = 0;
+  if (file != nullptr) {
+    ExportSink sink{file};
+    write(sink);
+    bytes = sink.bytes;
+    written = std::ferror(file) == 0;
+    written = std::fclose(file) == 0 && written;
   }
+  if (!written) {
+    const int error = errno;
+    std::remove(temp.c_str());
+    if (error == ENOSPC)
+      return Fail("export", Error{StatusCode::kDiskFull,
+                                  fmt::format("{}: cannot write the file: disk full", output)});
+    return Fail("export",
+                Error{StatusCode::kIoError, fmt::format("{}: cannot write the file", output)});
+  }
+  const std::string what = describe(bytes);
   if (std::rename(temp.c_str(), output.c_str()) != 0) {
     std::remove(temp.c_str());
     return Fail("export",
                 Error{StatusCode::kIoError, fmt::format("{}: cannot write the file", output)});
   }
-  std::fprintf(stderr, "wrote %s (%zu bytes)\n", output.c_str(), json.size());
+  std::fprintf(stderr, "wrote %s (%s)\n", output.c_str(), what.c_str());
   return kExitOk;
+}
+
+// Without a run id: every top-level run of the flow and/or since the time,
+// oldest first, one OTLP/JSON object per line (child runs inside their parent's).
+int ExportRuns(EventStore& store, const GlobalOptions& global, const ExportOptions& options) {
+  RunFilter filter;
+  filter.flow = options.flow;
+  filter.top_level_only = true;
+  if (!options.since.empty()) {
+    filter.since_us = ParseTimeArgument(options.since);
+    if (!filter.since_us)
+      return Usage("export", fmt::format("--since {}: expected ISO 8601 (2026-11-25T18:07:23Z) or "
+                                         "epoch milliseconds",
+                                         options.since));
+  }
+  auto runs = store.ListRuns(filter);
+  if (!runs) return Fail("export", runs.error());
+  if (runs->empty() && !options.flow.empty()) {
+    RunFilter flow_only;
+    flow_only.flow = options.flow;
+    flow_only.limit = 1;
+    auto any = store.ListRuns(flow_only);
+    if (any && any->empty())
+      return Fail("export",
+                  Error{StatusCode::kNotFound,
+                        fmt::format("no runs of flow \"{}\" in {}", options.flow, global.db_path)});
+  }
+  std::string text;
+  for (auto run = runs->rbegin(); run != runs->rend(); ++run) {
+    auto trace = LoadTrace(store, run->execution_id, ProjectionFor(options.format, false));
+    if (!trace) return Fail("export", trace.error());
+    text += RenderOtlpTrace(*trace);
+    text += '\n';
+  }
+  return WriteExport(
+      options.output, [&](ExportSink& sink) { sink(text); },
+      [&](int64_t bytes) { return fmt::format("{} runs, {} bytes", runs->size(), bytes); });
+}
+
+}  // namespace
+
+int Export(const GlobalOptions& global, const ExportOptions& options) {
+  const std::string& format = options.format;
+  if (format != "trace" && format != "chrome" && format != "otlp")
+    return Usage("export", fmt::format("--format {}: expected trace, chrome or otlp", format));
+  if (options.id.empty()) {
+    if (options.flow.empty() && options.since.empty())
+      return Usage("export", "give a run (id, latest or id prefix), or --flow/--since for several");
+    if (format != "otlp")
+      return Usage("export", "several runs (--flow/--since without an id) need --format otlp");
+  } else if (!options.since.empty()) {
+    return Usage("export", "--since selects runs without an id: give one or the other");
+  }
+  auto store = OpenForReading(global);
+  if (!store) return Fail("export", store.error());
+  if (options.id.empty()) return ExportRuns(**store, global, options);
+  auto run = ResolveRun(**store, options.id, options.flow);
+  if (!run) return Fail("export", run.error());
+  auto trace = LoadTrace(**store, run->execution_id, ProjectionFor(format, options.snapshots));
+  if (!trace) return Fail("export", trace.error());
+  return WriteExport(
+      options.output, [&](ExportSink& sink) { RenderExport(*trace, format, sink); },
+      [](int64_t bytes) { return fmt::format("{} bytes", bytes); });
 }
 
 }  // namespace extrace::cli

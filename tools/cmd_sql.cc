@@ -1,9 +1,7 @@
 // `extrace query SQL` (read-only SQL over the documented views) and
 // `extrace reindex` (rebuild the summaries from the event log).
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 
 #include "storage/event_store.h"
@@ -11,6 +9,7 @@
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
+#include "tools/progress_line.h"
 #include "tools/text_format.h"
 
 namespace extrace::cli {
@@ -58,20 +57,14 @@ int Query(const GlobalOptions& global, const std::string& sql, bool json) {
 int Reindex(const GlobalOptions& global) {
   auto store = EventStore::Open(global.db_path);
   if (!store) return Fail("reindex", store.error());
-  bool tty = isatty(STDERR_FILENO) != 0;
-  auto started = std::chrono::steady_clock::now();
+  ProgressLine progress("reindex");
   int64_t replayed = 0;
   auto status = (*store)->Reindex([&](int64_t done, int64_t total) {
     replayed = done;
-    if (!tty) return;
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-    std::fprintf(stderr, "\rreindex: %lld / %lld events, %.0f/s, ETA %.0f s   ",
-                 static_cast<long long>(done), static_cast<long long>(total), rate,
-                 rate > 0 ? static_cast<double>(total - done) / rate : 0.0);
+    progress.SetTotalEvents(total);
+    progress.Update(done);
   });
-  if (tty) std::fprintf(stderr, "\n");
+  progress.Finish();
   if (!status) return Fail("reindex", status.error());
   std::printf("rebuilt the summaries from %lld events\n", static_cast<long long>(replayed));
   return kExitOk;

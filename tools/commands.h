@@ -29,13 +29,25 @@ struct ListOptions {
 };
 int List(const GlobalOptions& global, const ListOptions& options);
 // `id` may be an execution id, `latest` (of `flow` when given) or an id prefix.
-int Show(const GlobalOptions& global, const std::string& id, const std::string& flow, bool json);
+// `timeline`: a Gantt chart of the nodes instead of the table (render/terminal_timeline.h).
+int Show(const GlobalOptions& global, const std::string& id, const std::string& flow, bool json,
+         bool timeline = false);
 // Read-only SQL over the views runs, node_runs, nodes, events (schema/README.md).
 int Query(const GlobalOptions& global, const std::string& sql, bool json);
 // Rebuilds the summaries from the event log.
 int Reindex(const GlobalOptions& global);
 int Events(const GlobalOptions& global, const std::string& id, const std::string& node);
-int Export(const GlobalOptions& global, const std::string& id, const std::string& output);
+struct ExportOptions {
+  std::string id;      // a run (id, latest or prefix); empty: the runs of flow and/or since
+  std::string output;  // -o FILE; empty or "-": standard output
+  std::string format = "trace";  // trace (the ExecutionTrace), chrome or otlp (render/)
+  std::string flow;       // with an id: latest or a prefix within this flow; without: its runs
+  std::string since;      // without an id: top-level runs started at or after (ISO 8601, epoch ms)
+  bool snapshots = true;  // --no-snapshots: the trace's progress events without allNodes
+};
+// One run in the chosen format; without an id, every matching top-level run
+// as OTLP/JSON, one object per line.
+int Export(const GlobalOptions& global, const ExportOptions& options);
 
 // Queries across runs (tools/cmd_compare.cc, cmd_bottlenecks.cc, cmd_history.cc,
 // cmd_regressions.cc). Run arguments accept an id, `latest` or an id prefix.
@@ -51,5 +63,11 @@ struct RegressionOptions {
   bool json = false;
 };
 int Regressions(const GlobalOptions& global, const RegressionOptions& options);
+
+// tools/cmd_report.cc: the HTML report of run `id`, or of the two runs in
+// `compare` (exactly one of them given), to `output` (default: a file named
+// after the run(s) in the current folder).
+int Report(const GlobalOptions& global, const std::string& id,
+           const std::vector<std::string>& compare, const std::string& output);
 
 }  // namespace extrace::cli

@@ -47,17 +47,33 @@ int main(int argc, char** argv) {
   show->add_option("id", id, "execution id, latest, or an id prefix")->required();
   show->add_option("--flow", show_flow, "with latest or a prefix: within this flow");
   show->add_flag("--json", json, "the ExecutionTrace as JSON");
+  bool timeline = false;
+  show->add_flag("--timeline", timeline,
+                 "a Gantt chart of the nodes, as wide as the terminal (NO_COLOR: no colour)");
 
   std::string node;
   auto* events = app.add_subcommand("events", "a run's events in seq order, as JSON Lines");
   events->add_option("id", id, "execution id, latest, or an id prefix")->required();
   events->add_option("--node", node, "only the events of this node");
 
-  std::string output;
-  auto* exporter =
-      app.add_subcommand("export", "the ExecutionTrace JSON, to a file or standard output");
-  exporter->add_option("id", id, "execution id, latest, or an id prefix")->required();
-  exporter->add_option("-o,--output", output, "file to write (default: standard output)");
+  ExportOptions export_options;
+  auto* exporter = app.add_subcommand(
+      "export", "a run as ExecutionTrace JSON, Chrome trace or OTLP/JSON, to a file or stdout");
+  exporter->add_option("id", export_options.id,
+                       "execution id, latest, or an id prefix (none: the runs of --flow/--since)");
+  exporter->add_option("-o,--output", export_options.output,
+                       "file to write (default: standard output)");
+  exporter->add_option(
+      "--format", export_options.format,
+      "trace (the ExecutionTrace, default), chrome (Perfetto) or otlp (OTLP/JSON)");
+  exporter->add_option("--flow", export_options.flow,
+                       "with latest or a prefix: within this flow; without an id: its runs");
+  exporter->add_option("--since", export_options.since,
+                       "without an id: runs started at or after (ISO 8601 or epoch ms)");
+  bool no_snapshots = false;
+  exporter->add_flag("--no-snapshots", no_snapshots,
+                     "trace format: leave the allNodes snapshot out of each progress event "
+                     "(linear time on long runs)");
 
   std::string sql;
   auto* query =
@@ -98,6 +114,16 @@ int main(int argc, char** argv) {
                           "slower by at least this ratio (default 1.5)");
   regressions->add_flag("--json", regression.json, "JSON");
 
+  std::string report_id, report_output;
+  std::vector<std::string> report_compare;
+  auto* report = app.add_subcommand(
+      "report", "a self-contained HTML page: timeline, progress, bottlenecks (or --compare A B)");
+  report->add_option("id", report_id, "the run (id, latest or id prefix)");
+  report->add_option("--compare", report_compare, "two runs on one time axis, with deltas: A B")
+      ->expected(2);
+  report->add_option("-o,--output", report_output,
+                     "the HTML file (default: report-<id>.html or compare-<a>-<b>.html here)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -115,15 +141,19 @@ int main(int argc, char** argv) {
       // "--state error" without --node: runs with any node in error.
       return List(global, list_options);
     }
-    if (*show) return Show(global, id, show_flow, json);
+    if (*show) return Show(global, id, show_flow, json, timeline);
     if (*query) return Query(global, sql, json);
     if (*reindex) return Reindex(global);
     if (*events) return Events(global, id, node);
-    if (*exporter) return Export(global, id, output);
+    if (*exporter) {
+      export_options.snapshots = !no_snapshots;
+      return Export(global, export_options);
+    }
     if (*compare) return Compare(global, id, other, json);
     if (*bottlenecks) return Bottlenecks(global, id, top, json);
     if (*history) return History(global, flow, last, json);
     if (*regressions) return Regressions(global, regression);
+    if (*report) return Report(global, report_id, report_compare, report_output);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "extrace: internal error: %s\n", e.what());
     return kExitInternal;

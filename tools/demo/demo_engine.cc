@@ -6,7 +6,8 @@
 // inside an extrace::NodeScope and reports its progress every tenth of its
 // work; group nodes are derived by the projector from their children. At the
 // end it prints a one-line summary from Recorder::Trace(), then shows the run
-// with the extrace CLI that sits beside it (`extrace list`, `extrace show ID`).
+// with the extrace CLI that sits beside it (`extrace list`, `extrace show ID`)
+// and writes its HTML report to ./demo-report.html (`extrace report ID`).
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -55,7 +56,8 @@ constexpr const char* kUsage =
     "run)\n"
     "  --slow NODE          make task NODE do its work 3 times (try `extrace regressions`);\n"
     "                       NODE is one of generate parse sort stats hash\n"
-    "  --no-cli             do not run `extrace list` and `extrace show ID` at the end\n"
+    "  --no-cli             do not run `extrace list`, `extrace show ID` and\n"
+    "                       `extrace report ID -o demo-report.html` at the end\n"
     "exit status: 0 run completed, 1 run failed, 2 usage, 3 store or work folder error\n";
 
 struct Options {
@@ -445,6 +447,7 @@ int Main(int argc, char** argv) {
     std::string cli = SelfDirectory(argv[0]) + "/extrace";
     RunCli(cli, {"--db", options.db, "list"});
     RunCli(cli, {"--db", options.db, "show", id});
+    RunCli(cli, {"--db", options.db, "report", id, "-o", "demo-report.html"});
   }
   return run_ok ? kExitOk : kExitRunFailed;
 }
