@@ -23,7 +23,7 @@ std::string OtlpTraceId(std::string_view execution_id);
 std::string OtlpRunSpanId(std::string_view execution_id);
 std::string OtlpNodeSpanId(std::string_view execution_id, std::string_view node_id);
 
-// The instrumentation scope's version: the project's (CMakeLists.txt).
-inline constexpr std::string_view kOtlpScopeVersion = "0.1.0";
+// The instrumentation scope's version: the project's (CMakeLists.txt passes it).
+inline constexpr std::string_view kOtlpScopeVersion = EXTRACE_VERSION;
 
 }  // namespace extrace
