@@ -68,13 +68,6 @@ std::optional<double> NumberMember(const boost::json::object& data, std::string_
   return value->to_number<double>();
 }
 
-void OptionalMillis(JsonWriter& w, const std::optional<int64_t>& micros) {
-  if (micros)
-    w.Millis(*micros);
-  else
-    w.Raw("null");
-}
-
 void OptionalRelative(JsonWriter& w, const std::optional<int64_t>& at, int64_t base) {
   if (at)
     w.Millis(*at - base);
@@ -203,16 +196,16 @@ void WriteEvents(JsonWriter& w, const std::vector<EventRow>& rows, int64_t base)
 // Fields of a row from the bottleneck analysis (matched by tree index).
 void WriteCost(JsonWriter& w, const NodeCost& cost) {
   w.Key("total");
-  OptionalMillis(w, cost.total_us);
+  w.MillisOrNull(cost.total_us);
   w.Key("self");
-  OptionalMillis(w, cost.total_us ? std::optional<int64_t>(cost.self_us) : std::nullopt);
+  w.MillisOrNull(cost.total_us ? std::optional<int64_t>(cost.self_us) : std::nullopt);
   w.Key("share");
   if (cost.total_us)
     w.Double(cost.share);
   else
     w.Raw("null");
   w.Key("slack");
-  OptionalMillis(w, cost.slack_us);
+  w.MillisOrNull(cost.slack_us);
   w.Key("crit");
   w.Bool(cost.on_critical_path);
   w.Key("open");
@@ -306,9 +299,9 @@ void WriteRun(JsonWriter& w, const ReportRun& run) {
   w.Key("startTime");
   w.Millis(trace.start_us);
   w.Key("endTime");
-  OptionalMillis(w, trace.end_us);
+  w.MillisOrNull(trace.end_us);
   w.Key("duration");
-  OptionalMillis(w, trace.duration_us);
+  w.MillisOrNull(trace.duration_us);
   w.Key("horizon");
   w.Millis(report.horizon_us - base);
   w.Key("eventCount");
@@ -390,11 +383,11 @@ void WriteStateOrNull(JsonWriter& w, const std::optional<NodeState>& state) {
 void WriteComparison(JsonWriter& w, const RunComparison& c) {
   w.BeginObject();
   w.Key("durationA");
-  OptionalMillis(w, c.duration_a_us);
+  w.MillisOrNull(c.duration_a_us);
   w.Key("durationB");
-  OptionalMillis(w, c.duration_b_us);
+  w.MillisOrNull(c.duration_b_us);
   w.Key("delta");
-  OptionalMillis(w, c.duration_delta_us);
+  w.MillisOrNull(c.duration_delta_us);
   w.Key("sameFlow");
   w.Bool(c.SameFlow());
   w.Key("nodes");
@@ -408,11 +401,11 @@ void WriteComparison(JsonWriter& w, const RunComparison& c) {
     w.Key("group");
     w.Bool(node.group);
     w.Key("a");
-    OptionalMillis(w, node.duration_a_us);
+    w.MillisOrNull(node.duration_a_us);
     w.Key("b");
-    OptionalMillis(w, node.duration_b_us);
+    w.MillisOrNull(node.duration_b_us);
     w.Key("delta");
-    OptionalMillis(w, node.delta_us);
+    w.MillisOrNull(node.delta_us);
     w.Key("ratio");
     if (node.ratio)
       w.Double(*node.ratio);

@@ -204,6 +204,13 @@ void JsonWriter::Millis(int64_t micros) {
   AppendMillis(out_, micros);
 }
 
+void JsonWriter::MillisOrNull(const std::optional<int64_t>& micros) {
+  if (micros)
+    Millis(*micros);
+  else
+    Raw("null");
+}
+
 void JsonWriter::Raw(std::string_view json) {
   BeforeValue();
   out_ += json;

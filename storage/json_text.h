@@ -7,6 +7,7 @@
 
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,7 @@ class JsonWriter {
   void Double(double value);
   void Bool(bool value);
   void Millis(int64_t micros);
+  void MillisOrNull(const std::optional<int64_t>& micros);  // null when absent
   // A value that is already canonical JSON text.
   void Raw(std::string_view json);
   void Value(const boost::json::value& value);

@@ -36,13 +36,6 @@ std::string Decimal(double value, int places) {
   return text == "-0" ? "0" : text;
 }
 
-void MillisOrNull(JsonWriter& w, const std::optional<int64_t>& micros) {
-  if (micros)
-    w.Millis(*micros);
-  else
-    w.Raw("null");
-}
-
 void StringOrNull(JsonWriter& w, std::string_view text) {
   if (text.empty())
     w.Raw("null");

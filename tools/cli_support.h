@@ -23,7 +23,6 @@ int Usage(std::string_view command, const std::string& message);
 Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global);
 // A plain decimal with at most `places` decimals (JSON numbers never in exponent form).
 std::string Decimal(double value, int places);
-void MillisOrNull(JsonWriter& w, const std::optional<int64_t>& micros);
 void StringOrNull(JsonWriter& w, std::string_view text);
 // `"key":["a","b",...]`.
 void StringArray(JsonWriter& w, std::string_view key, const std::vector<std::string>& items);

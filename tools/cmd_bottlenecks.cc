@@ -126,7 +126,7 @@ void PrintJson(const RunTree& tree, const BottleneckReport& r, size_t top) {
   w.Key("startTime");
   w.Millis(r.start_us);
   w.Key("endTime");
-  MillisOrNull(w, r.end_us);
+  w.MillisOrNull(r.end_us);
   w.Key("runDuration");
   w.Millis(r.run_duration_us);
   w.Key("coveredTime");
@@ -152,19 +152,19 @@ void PrintJson(const RunTree& tree, const BottleneckReport& r, size_t top) {
     w.Key("state");
     w.String(NodeStateName(node.timing.state));
     w.Key("startTime");
-    MillisOrNull(w, cost.start_us);
+    w.MillisOrNull(cost.start_us);
     w.Key("endTime");
-    MillisOrNull(w, cost.end_us);
+    w.MillisOrNull(cost.end_us);
     w.Key("totalTime");
-    MillisOrNull(w, cost.total_us);
+    w.MillisOrNull(cost.total_us);
     w.Key("selfTime");
-    MillisOrNull(w, cost.total_us ? std::optional<int64_t>(cost.self_us) : std::nullopt);
+    w.MillisOrNull(cost.total_us ? std::optional<int64_t>(cost.self_us) : std::nullopt);
     w.Key("childrenTime");
-    MillisOrNull(w, cost.children_us);
+    w.MillisOrNull(cost.children_us);
     w.Key("share");
     w.Raw(cost.total_us ? Decimal(cost.share, 4) : "null");
     w.Key("slack");
-    MillisOrNull(w, cost.slack_us);
+    w.MillisOrNull(cost.slack_us);
     w.Key("onCriticalPath");
     w.Bool(cost.on_critical_path);
     w.Key("open");
@@ -215,9 +215,9 @@ void PrintJson(const RunTree& tree, const BottleneckReport& r, size_t top) {
     else
       w.Raw("null");
     w.Key("lastEvent");
-    MillisOrNull(w, open.last_event_us);
+    w.MillisOrNull(open.last_event_us);
     w.Key("silentFor");
-    MillisOrNull(w, open.last_event_us ? std::optional<int64_t>(open.silent_us) : std::nullopt);
+    w.MillisOrNull(open.last_event_us ? std::optional<int64_t>(open.silent_us) : std::nullopt);
     w.EndObject();
   }
   w.EndArray();

@@ -177,11 +177,11 @@ void PrintJson(const RunComparison& c) {
   w.Key("statusB");
   w.String(RunStatusName(c.b.status));
   w.Key("durationA");
-  MillisOrNull(w, c.duration_a_us);
+  w.MillisOrNull(c.duration_a_us);
   w.Key("durationB");
-  MillisOrNull(w, c.duration_b_us);
+  w.MillisOrNull(c.duration_b_us);
   w.Key("durationDelta");
-  MillisOrNull(w, c.duration_delta_us);
+  w.MillisOrNull(c.duration_delta_us);
   w.Key("nodes");
   w.BeginArray();
   for (const auto& node : c.nodes) {
@@ -195,11 +195,11 @@ void PrintJson(const RunComparison& c) {
     w.Key("kind");
     w.String(node.group ? "group" : "leaf");
     w.Key("durationA");
-    MillisOrNull(w, node.duration_a_us);
+    w.MillisOrNull(node.duration_a_us);
     w.Key("durationB");
-    MillisOrNull(w, node.duration_b_us);
+    w.MillisOrNull(node.duration_b_us);
     w.Key("delta");
-    MillisOrNull(w, node.delta_us);
+    w.MillisOrNull(node.delta_us);
     w.Key("ratio");
     w.Raw(node.ratio ? Decimal(*node.ratio, 6) : "null");
     w.Key("stateA");

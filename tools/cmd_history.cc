@@ -110,11 +110,11 @@ std::string HistoryJson(const FlowHistory& history, int last) {
   w.Key("incomplete");
   w.Int(history.incomplete_runs);
   w.Key("p50");
-  MillisOrNull(w, history.run_stats.p50_us);
+  w.MillisOrNull(history.run_stats.p50_us);
   w.Key("p95");
-  MillisOrNull(w, history.run_stats.p95_us);
+  w.MillisOrNull(history.run_stats.p95_us);
   w.Key("max");
-  MillisOrNull(w, history.run_stats.max_us);
+  w.MillisOrNull(history.run_stats.max_us);
   w.EndObject();
   w.Key("runs");
   w.BeginArray();
@@ -123,9 +123,9 @@ std::string HistoryJson(const FlowHistory& history, int last) {
     w.Key("executionId");
     w.String(run.execution_id);
     w.Key("startTime");
-    MillisOrNull(w, run.start_us);
+    w.MillisOrNull(run.start_us);
     w.Key("duration");
-    MillisOrNull(w, run.duration_us);
+    w.MillisOrNull(run.duration_us);
     w.Key("status");
     w.String(RunStatusName(run.status));
     w.EndObject();
@@ -155,13 +155,13 @@ std::string HistoryJson(const FlowHistory& history, int last) {
     w.Key("samples");
     w.Int(node.stats.samples);
     w.Key("p50");
-    MillisOrNull(w, node.stats.p50_us);
+    w.MillisOrNull(node.stats.p50_us);
     w.Key("p95");
-    MillisOrNull(w, node.stats.p95_us);
+    w.MillisOrNull(node.stats.p95_us);
     w.Key("max");
-    MillisOrNull(w, node.stats.max_us);
+    w.MillisOrNull(node.stats.max_us);
     w.Key("latest");
-    MillisOrNull(w, node.latest_us);
+    w.MillisOrNull(node.latest_us);
     w.Key("latestState");
     if (node.latest_state)
       w.String(NodeStateName(*node.latest_state));
@@ -174,7 +174,7 @@ std::string HistoryJson(const FlowHistory& history, int last) {
       w.Raw("null");
     w.Key("durations");
     w.BeginArray();
-    for (const auto& sample : node.samples) MillisOrNull(w, sample.duration_us);
+    for (const auto& sample : node.samples) w.MillisOrNull(sample.duration_us);
     w.EndArray();
     w.EndObject();
   }
