@@ -223,8 +223,14 @@ int64_t SqliteEventStore::InternString(const std::string& value) {
 int64_t SqliteEventStore::InternGraph(std::string_view text) {
   std::string key(text);
   if (auto it = graphs_.find(key); it != graphs_.end()) return it->second;
-  // Any stable hash does: it only narrows the search, the text decides.
-  auto hash = static_cast<int64_t>(std::hash<std::string_view>()(text) & 0x7fffffffffffffff);
+  // Stored, so it must be the same in every build (std::hash is not): FNV-1a.
+  // It only narrows the search; the text decides.
+  uint64_t fnv = 0xcbf29ce484222325ULL;
+  for (char c : text) {
+    fnv ^= static_cast<unsigned char>(c);
+    fnv *= 0x100000001b3ULL;
+  }
+  auto hash = static_cast<int64_t>(fnv & 0x7fffffffffffffff);
   auto& find = Prepare(find_graph_, "SELECT id FROM graphs WHERE hash = ? AND text = ?");
   find.bind(1, hash);
   find.bindNoCopy(2, key);

@@ -231,15 +231,18 @@ int Ingest(const GlobalOptions& global, const std::vector<std::string>& files,
   BatchQueue queue;
   Reader reader(queue);
   std::jthread reading([&] { reader.Run(files); });
+  // However this loop ends (an error, or an exception on its way to main), the
+  // reader must not stay blocked on a full queue: the join below would wait forever.
+  struct CancelOnExit {
+    BatchQueue& queue;
+    ~CancelOnExit() { queue.Cancel(); }
+  } cancel_on_exit{queue};
   Totals totals;
   int code = kExitOk;
   while (true) {
     Batch batch = queue.Pop();
     code = Commit(**store, batch, totals, progress);
-    if (code != kExitOk) {
-      queue.Cancel();  // the reader stops at its next batch
-      break;
-    }
+    if (code != kExitOk) break;
     if (batch.stop) {
       progress.Finish();
       std::fprintf(stderr, "%s\n", batch.stop->first.c_str());
@@ -247,6 +250,7 @@ int Ingest(const GlobalOptions& global, const std::vector<std::string>& files,
     }
     if (batch.end) break;
   }
+  queue.Cancel();  // the reader stops at its next batch, if it has not ended
   reading.join();
   progress.Finish();
   std::printf("stored %lld events, %lld duplicates\n", static_cast<long long>(totals.stored),
