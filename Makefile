@@ -2,6 +2,7 @@
 # it needs when they are missing (run as root on Debian 12).
 #   make demo   build, then record a real run into ./extrace.db and show it
 #   make test   build, then run the test suite (ctest)
+#   make install PREFIX=/opt/extrace   the CLI, headers, libraries, find_package(extrace)
 #   make asan   the test suite under ASan+UBSan (build-asan/)
 #   make test-browser  the HTML report in headless Chromium (installs chromium)
 #   make bench  Release build (build-bench/), the benchmark suite, docs/benchmarks.md
@@ -34,15 +35,19 @@ all: build
 deps:
 	$(call install_missing,$(DEB_PACKAGES))
 
+# Developers and CI build with warnings as errors (EXTRACE_WERROR); a plain
+# `cmake -S . -B build` (users, packagers) does not.
+CONFIGURE = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXTRACE_WERROR=ON
+
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	$(CONFIGURE)
 	cmake --build $(BUILD) -j$(JOBS)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300 -LE browser
 
 asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEXTRACE_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEXTRACE_SANITIZE=ON -DEXTRACE_WERROR=ON
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600 -LE browser
 
@@ -58,14 +63,32 @@ browser-deps: deps
 test-browser: browser-deps build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600 -L browser
 
-demo: build
+# Only what the demo runs: the CLI and the demo engine, no test binaries.
+demo: deps
+	$(CONFIGURE)
+	cmake --build $(BUILD) -j$(JOBS) --target extrace_cli extrace_demo
 	$(BUILD)/bin/extrace-demo --db ./extrace.db --workdir ./demo-out
+
+# Installs the CLI, the public headers, the libraries and the CMake package
+# (find_package(extrace)) under PREFIX.
+PREFIX ?= /usr/local
+.PHONY: install
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The build exactly as a user or packager runs it: Release, their flags, no
+# -Werror (CI runs it once so a compiler's false warning cannot break it again).
+RELEASE_BUILD ?= build-release
+.PHONY: release-check
+release-check: deps
+	cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(RELEASE_BUILD) -j$(JOBS)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) $(RELEASE_BUILD)
 
 .PHONY: bench-deps bench-build bench bench-quick
 
@@ -76,7 +99,7 @@ bench-deps: deps
 # concatenation (GCC bug 105329), which -Werror turns into a failed build.
 bench-build: bench-deps
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-	  -DEXTRACE_BUILD_TESTS=OFF
+	  -DEXTRACE_BUILD_TESTS=OFF -DEXTRACE_WERROR=ON
 	cmake --build $(BENCH_BUILD) -j$(JOBS) --target extrace_bench
 
 bench: bench-build
