@@ -125,6 +125,62 @@ TEST_CASE("cli ingest from standard input", "[cli]") {
   CHECK(EventCount(db, "run-2") == 5);
 }
 
+// Issue 9 item 1: `-` is standard input, as across Unix tooling.
+TEST_CASE("cli ingest - reads standard input", "[cli]") {
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  ProcessResult result = Cli(db, {"ingest", "-"}, FullRun("run-1"));
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out == "stored 5 events, 0 duplicates\n");
+  CHECK(EventCount(db, "run-1") == 5);
+  // Between files, in the order given.
+  WriteFile(dir.File("two.jsonl"), FullRun("run-2"));
+  result = Cli(db, {"ingest", dir.File("two.jsonl"), "-"}, FullRun("run-3"));
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out == "stored 10 events, 0 duplicates\n");
+  CHECK(EventCount(db, "run-3") == 5);
+}
+
+TEST_CASE("cli export -o - and report -o - write to standard output", "[cli]") {
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  CliOk(db, {"ingest"}, FullRun("run-1"));
+  std::string shown = CliOk(db, {"show", "run-1", "--json"});
+  CHECK(CliOk(db, {"export", "run-1", "-o", "-"}) == shown);
+  ProcessResult report = Cli(db, {"report", "run-1", "-o", "-"});
+  INFO(report.err);
+  REQUIRE(report.exit_code == 0);
+  CHECK_THAT(report.out, StartsWith("<!DOCTYPE html>"));
+  CHECK_THAT(report.out, Contains("run-1"));
+  CHECK_FALSE(std::filesystem::exists("-"));  // no file named "-" where the CLI ran
+}
+
+// Issue 9 item 9: an exact id wins over the keyword `latest`, in every command.
+TEST_CASE("cli a run named latest is shown by its id, not the newest run", "[cli]") {
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  std::string older = FullRun("latest");
+  std::string newer = StartedLine("newer", 1, "1759900050000") + "\n" +
+                      CompletedLine("newer", 2, "1759900050030") + "\n";
+  CliOk(db, {"ingest"}, older + newer);
+  auto id_of = [](const std::string& json) {
+    return std::string(boost::json::parse(json).at("executionId").as_string());
+  };
+  CHECK(id_of(CliOk(db, {"show", "latest", "--json"})) == "latest");
+  CHECK(id_of(CliOk(db, {"export", "latest"})) == "latest");
+  auto bottlenecks = boost::json::parse(CliOk(db, {"bottlenecks", "latest", "--json"}));
+  CHECK(bottlenecks.at("executionId").as_string() == "latest");
+  auto compare = boost::json::parse(CliOk(db, {"compare", "latest", "newer", "--json"}));
+  CHECK(compare.at("a").as_string() == "latest");
+  CHECK_THAT(CliOk(db, {"events", "latest"}), Contains("started"));
+  // With no run of that name, the keyword still means the newest run.
+  std::string other = dir.File("other.db");
+  CliOk(other, {"ingest"}, FullRun("old-one") + newer);
+  CHECK(id_of(CliOk(other, {"show", "latest", "--json"})) == "newer");
+}
+
 TEST_CASE("cli ingest of several files stores them all", "[cli]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
@@ -193,6 +249,13 @@ TEST_CASE("cli ingest stops at a bad line naming its number and field", "[cli]")
 
   SECTION("from standard input") {
     ProcessResult result = Cli(db, {"ingest"}, input);
+    CHECK(result.exit_code == 3);
+    CHECK_THAT(result.err, StartsWith(prefix));
+    CHECK(LineCount(result.err) == 1);
+    CHECK(result.out == "stored 2 events, 0 duplicates\n");
+  }
+  SECTION("from standard input named -") {
+    ProcessResult result = Cli(db, {"ingest", "-"}, input);
     CHECK(result.exit_code == 3);
     CHECK_THAT(result.err, StartsWith(prefix));
     CHECK(LineCount(result.err) == 1);

@@ -28,5 +28,7 @@ void StringOrNull(JsonWriter& w, std::string_view text);
 void StringArray(JsonWriter& w, std::string_view key, const std::vector<std::string>& items);
 // The JSON document and a line break to standard output.
 void PrintJsonLine(std::string& json);
+// `-` as a file name means standard input (or output), as across Unix tooling.
+inline bool IsStandardStream(std::string_view file) { return file == "-"; }
 
 }  // namespace extrace::cli

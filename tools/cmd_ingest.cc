@@ -18,6 +18,7 @@
 
 #include "storage/event_json.h"
 #include "storage/event_store.h"
+#include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
 #include "tools/progress_line.h"
@@ -88,12 +89,16 @@ class Reader {
  public:
   explicit Reader(BatchQueue& queue) : queue_(queue) {}
 
-  // Reads every input (standard input when `files` is empty), then ends.
+  // Reads every input (standard input when `files` is empty or names `-`), then ends.
   void Run(const std::vector<std::string>& files) {
     if (files.empty()) {
       Stream(std::cin, "");
     } else {
       for (const auto& file : files) {
+        if (IsStandardStream(file)) {
+          if (!Stream(std::cin, "")) return;
+          continue;
+        }
         std::ifstream in(file, std::ios::binary);
         if (!Stream(in, file)) return;
       }
@@ -189,13 +194,19 @@ int Commit(EventStore& store, Batch& batch, Totals& totals, ProgressLine& progre
 
 // The size of the input when it is known (files, or standard input
 // redirected from one): the progress line's ETA follows bytes read. 0: unknown.
+int64_t StandardInputBytes() {
+  struct stat info {};
+  return fstat(STDIN_FILENO, &info) == 0 && S_ISREG(info.st_mode) ? info.st_size : 0;
+}
+
 int64_t InputBytes(const std::vector<std::string>& files) {
-  if (files.empty()) {
-    struct stat info {};
-    return fstat(STDIN_FILENO, &info) == 0 && S_ISREG(info.st_mode) ? info.st_size : 0;
-  }
+  if (files.empty()) return StandardInputBytes();
   int64_t total = 0;
   for (const auto& file : files) {
+    if (IsStandardStream(file)) {
+      total += StandardInputBytes();
+      continue;
+    }
     std::error_code error;
     auto size = std::filesystem::file_size(file, error);
     if (!error) total += static_cast<int64_t>(size);
@@ -211,6 +222,7 @@ int Ingest(const GlobalOptions& global, const std::vector<std::string>& files,
   options.durability = normal_durability ? Durability::kNormal : Durability::kFull;
   // Check every file before storing anything from the first.
   for (const auto& file : files) {
+    if (IsStandardStream(file)) continue;
     std::ifstream probe(file);
     if (!probe) {
       std::fprintf(stderr, "extrace ingest: %s: cannot open the file\n", file.c_str());

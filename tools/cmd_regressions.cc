@@ -2,18 +2,23 @@
 // the nodes of a run (default the flow's latest) that got slower than in the
 // completed runs before it (the rule: query/regressions.h), worst first.
 //
-// Exit codes: 0 nothing got slower, 12 (kExitRegression) something did; 0 too
-// when there are fewer than 3 earlier completed runs (a new flow must not fail
-// a CI gate: the output says "not enough runs to judge"); 5 unknown flow or
-// run; 2 a bad --baseline (< 3), --threshold (<= 0) or run argument.
+// Exit codes: 0 nothing got slower, 12 (kExitRegression) something did, also
+// when only 1 or 2 earlier completed runs exist (judged by the ratio alone: a
+// new flow is when a 3x slowdown must not pass); 0 when there is no earlier
+// completed run (a new flow must not fail a CI gate: the output says "not
+// enough runs to judge"); 5 unknown flow or run; 2 a bad --baseline (< 3),
+// --threshold (<= 0) or run argument.
 //
 // --json (times in plain decimal ms):
 //   {"flow", "run", "runStatus", "status": "regressed" | "ok" | "not-enough-runs",
-//    "threshold", "k", "minBaselineRuns", "baselineRuns": [ids, newest first],
-//    "judgedNodes", "unjudgedNodes",
-//    "regressions": [{"nodeId", "nodeName", "parentId", "group", "baseline" (median),
-//                     "latest", "ratio" (null when the median is 0), "added", "mad",
-//                     "samples", "explains": [group ids it accounts for]}]}   worst first
+//    "basis": "ratio" | "median+mad" | null (not-enough-runs),
+//    "threshold", "k", "minBaselineRuns" (1), "minSpreadRuns" (3),
+//    "baselineRuns": [ids, newest first], "judgedNodes", "unjudgedNodes",
+//    "regressions": [{"nodeId", "nodeName", "parentId", "group", "basis", "baseline" (median),
+//                     "latest", "ratio" (null when the median is 0), "added",
+//                     "mad" (null on "ratio"), "spread" (the noise cleared k times; null on
+//                     "ratio": unknown), "samples", "explains": [group ids it accounts for]}]}
+//   worst first
 #include <fmt/format.h>
 
 #include <cmath>
@@ -50,12 +55,20 @@ std::string ReportJson(const RegressionReport& report) {
   w.String(RunStatusName(report.run.status));
   w.Key("status");
   w.String(Verdict(report));
+  w.Key("basis");
+  if (report.basis)
+    w.String(JudgementBasisName(*report.basis));
+  else
+    w.Raw("null");
   w.Key("threshold");
   w.Double(report.rule.threshold);
   w.Key("k");
   w.Double(report.rule.k);
+  // Fewer baseline runs than this: not-enough-runs; fewer than minSpreadRuns: "ratio".
   w.Key("minBaselineRuns");
-  w.Int(static_cast<int64_t>(report.rule.min_samples));
+  w.Int(1);
+  w.Key("minSpreadRuns");
+  w.Int(static_cast<int64_t>(report.rule.min_spread_samples));
   StringArray(w, "baselineRuns", report.baseline_runs);
   w.Key("judgedNodes");
   w.Int(static_cast<int64_t>(report.judged_nodes));
@@ -76,6 +89,8 @@ std::string ReportJson(const RegressionReport& report) {
       w.String(r.parent_id);
     w.Key("group");
     w.Bool(r.group);
+    w.Key("basis");
+    w.String(JudgementBasisName(r.basis));
     w.Key("baseline");
     w.Millis(r.baseline_us);
     w.Key("latest");
@@ -88,7 +103,9 @@ std::string ReportJson(const RegressionReport& report) {
     w.Key("added");
     w.Millis(r.latest_us - r.baseline_us);
     w.Key("mad");
-    w.Millis(r.mad_us);
+    w.MillisOrNull(r.mad_us);
+    w.Key("spread");
+    w.MillisOrNull(r.spread_us);
     w.Key("samples");
     w.Int(static_cast<int64_t>(r.samples));
     StringArray(w, "explains", r.explains);
@@ -108,27 +125,39 @@ void PrintReport(const RegressionReport& report) {
               IsoTime(*run.start_us).c_str(), duration.c_str());
   if (!report.enough_runs) {
     std::printf(
-        "not enough runs to judge: %zu completed run%s of flow %s started before it, need at "
-        "least %zu\n",
-        report.baseline_runs.size(), report.baseline_runs.size() == 1 ? "" : "s",
-        report.flow.c_str(), report.rule.min_samples);
+        "not enough runs to judge: no completed run of flow %s started before it, need at least "
+        "1\n",
+        report.flow.c_str());
     return;
   }
-  std::printf("baseline: the %zu completed runs before it (newest %s)\n",
-              report.baseline_runs.size(), report.baseline_runs.front().c_str());
-  std::printf(
-      "slower: >= %gx the baseline median and > median + %g x max(1.4826 x MAD, 1%% of median, "
-      "1 ms)\n",
-      report.rule.threshold, report.rule.k);
+  const size_t baseline_runs = report.baseline_runs.size();
+  std::printf("baseline: the %zu completed run%s before it (newest %s)\n", baseline_runs,
+              baseline_runs == 1 ? "" : "s", report.baseline_runs.front().c_str());
+  const bool ratio = *report.basis == JudgementBasis::kRatio;
+  if (ratio) {
+    std::printf("slower: >= %gx the baseline median and > median + %g x max(1%% of median, 1 ms)\n",
+                report.rule.threshold, report.rule.k);
+    std::printf(
+        "spread unknown: judged by the ratio alone (%zu baseline run%s; the spread is measured "
+        "from %zu)\n",
+        baseline_runs, baseline_runs == 1 ? "" : "s", report.rule.min_spread_samples);
+  } else {
+    std::printf(
+        "slower: >= %gx the baseline median and > median + %g x max(1.4826 x MAD, 1%% of "
+        "median, 1 ms)\n",
+        report.rule.threshold, report.rule.k);
+  }
   if (run.status == RunStatus::kIncomplete)
     std::printf("the run has not ended: only the nodes it completed are judged\n");
   std::string judged =
       fmt::format("{} node{} judged", report.judged_nodes, report.judged_nodes == 1 ? "" : "s");
   if (report.unjudged_nodes > 0)
-    judged += fmt::format(
-        "; {} left out: not completed in this run, or in fewer than {} baseline "
-        "runs",
-        report.unjudged_nodes, report.rule.min_samples);
+    judged += ratio ? fmt::format("; {} left out: not completed in this run, or in no baseline run",
+                                  report.unjudged_nodes)
+                    : fmt::format(
+                          "; {} left out: not completed in this run, or in fewer than {} "
+                          "baseline runs",
+                          report.unjudged_nodes, report.rule.min_spread_samples);
   if (report.regressions.empty()) {
     std::printf("\nno node got slower (%s)\n", judged.c_str());
     return;
@@ -141,8 +170,8 @@ void PrintReport(const RegressionReport& report) {
     for (const auto& id : r.explains) explains += (explains.empty() ? "" : ", ") + id;
     rows.push_back({name, HumanDuration(r.baseline_us), HumanDuration(r.latest_us),
                     r.ratio ? fmt::format("{:.2f}x", *r.ratio) : "-",
-                    "+" + HumanDuration(r.latest_us - r.baseline_us), HumanDuration(r.mad_us),
-                    explains});
+                    "+" + HumanDuration(r.latest_us - r.baseline_us),
+                    r.mad_us ? HumanDuration(*r.mad_us) : "-", explains});
   }
   std::printf("\n%s",
               RenderTable({"NODE", "BASELINE", "LATEST", "RATIO", "ADDED", "MAD", "SLOWS GROUPS"},
@@ -156,9 +185,11 @@ void PrintReport(const RegressionReport& report) {
 
 int Regressions(const GlobalOptions& global, const RegressionOptions& options) {
   RegressionRule rule;
-  if (options.baseline < static_cast<int>(rule.min_samples))
+  // A short history is judged by the ratio; asking for one would give up the
+  // spread test for good.
+  if (options.baseline < static_cast<int>(rule.min_spread_samples))
     return Usage("regressions", fmt::format("--baseline must be at least {}, got {}",
-                                            rule.min_samples, options.baseline));
+                                            rule.min_spread_samples, options.baseline));
   if (!std::isfinite(options.threshold) || options.threshold <= 0)
     return Usage("regressions",
                  fmt::format("--threshold must be a ratio above 0, got {}", options.threshold));

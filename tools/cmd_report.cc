@@ -69,7 +69,15 @@ std::string FileNamePart(const std::string& id, size_t max) {
 }
 
 // Written beside the target, then renamed: a browser never opens half a file.
+// `-`: to standard output, nothing else printed there.
 int WriteReport(const std::string& path, const std::string& html) {
+  if (IsStandardStream(path)) {
+    std::fwrite(html.data(), 1, html.size(), stdout);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout))
+      return Fail("report",
+                  Error{StatusCode::kIoError, "standard output: cannot write the report"});
+    return kExitOk;
+  }
   std::string temp = path + ".tmp" + std::to_string(getpid());
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);

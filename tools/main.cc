@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   bool normal_durability = false;
   auto* ingest =
       app.add_subcommand("ingest", "store events from JSON Lines files (standard input when none)");
-  ingest->add_option("files", files, "JSON Lines files");
+  ingest->add_option("files", files, "JSON Lines files (- for standard input)");
   ingest->add_flag("--durability-normal", normal_durability,
                    "survive a process crash only (faster); default: survive a power cut");
 
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   exporter->add_option("id", export_options.id,
                        "execution id, latest, or an id prefix (none: the runs of --flow/--since)");
   exporter->add_option("-o,--output", export_options.output,
-                       "file to write (default: standard output)");
+                       "file to write (default, or -: standard output)");
   exporter->add_option(
       "--format", export_options.format,
       "trace (the ExecutionTrace, default), chrome (Perfetto) or otlp (OTLP/JSON)");
@@ -122,7 +122,8 @@ int main(int argc, char** argv) {
   report->add_option("--compare", report_compare, "two runs on one time axis, with deltas: A B")
       ->expected(2);
   report->add_option("-o,--output", report_output,
-                     "the HTML file (default: report-<id>.html or compare-<a>-<b>.html here)");
+                     "the HTML file, - for standard output (default: report-<id>.html or "
+                     "compare-<a>-<b>.html here)");
 
   try {
     app.parse(argc, argv);

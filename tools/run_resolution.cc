@@ -6,6 +6,18 @@
 namespace extrace::cli {
 
 Result<RunSummary> ResolveRun(EventStore& store, const std::string& spec, const std::string& flow) {
+  // An exact id wins over the keyword and over prefixes: a run may be named "latest".
+  auto exact = store.GetRun(spec);
+  if (!exact) return tl::unexpected(exact.error());
+  // A run named "latest" of another flow leaves the keyword to mean the newest run of `flow`.
+  bool other_flow = *exact && !flow.empty() && (*exact)->root_node_id != flow;
+  if (*exact && (*exact)->event_count > 0 && !(other_flow && spec == "latest")) {
+    if (other_flow)
+      return MakeError(StatusCode::kNotFound,
+                       fmt::format("run \"{}\" is of flow \"{}\", not \"{}\"", spec,
+                                   (*exact)->root_node_id, flow));
+    return **exact;
+  }
   if (spec == "latest") {
     RunFilter filter;
     filter.flow = flow;
@@ -21,15 +33,6 @@ Result<RunSummary> ResolveRun(EventStore& store, const std::string& spec, const 
                            ? fmt::format("no runs in {}", store.path())
                            : fmt::format("no runs of flow \"{}\" in {}", flow, store.path()));
     return runs->front();
-  }
-  auto exact = store.GetRun(spec);
-  if (!exact) return tl::unexpected(exact.error());
-  if (*exact && (*exact)->event_count > 0) {
-    if (!flow.empty() && (*exact)->root_node_id != flow)
-      return MakeError(StatusCode::kNotFound,
-                       fmt::format("run \"{}\" is of flow \"{}\", not \"{}\"", spec,
-                                   (*exact)->root_node_id, flow));
-    return **exact;
   }
   RunFilter filter;
   filter.flow = flow;

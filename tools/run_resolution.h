@@ -1,4 +1,4 @@
-// Turns what a user types for a run into its execution id: an exact id,
+// Turns what a user types for a run into its execution id, first match wins: an exact id,
 // `latest` (the newest top-level run, or the newest run of one flow), or an
 // unambiguous id prefix.
 #pragma once
