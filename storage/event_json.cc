@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <cmath>
 #include <unordered_map>
@@ -240,8 +241,88 @@ boost::json::object ParseDataObject(std::string_view data_json) {
   if (data_json.empty()) return {};
   boost::json::parse_options options;
   options.max_depth = kMaxJsonDepth;
-  boost::json::value v = boost::json::parse(data_json, {}, options);
-  return v.is_object() ? std::move(v.get_object()) : boost::json::object();
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(data_json, ec, {}, options);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.get_object());
+}
+
+namespace {
+
+// A handler for Boost.JSON's SAX parser that keeps nothing: the parser only
+// validates. `top_is_object` tells the shape of the document.
+struct ValidatingHandler {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  using ec_t = boost::system::error_code;
+  using sv_t = boost::json::string_view;
+  int depth = 0;
+  bool top_is_object = false;
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_object_begin(ec_t&) {
+    if (depth++ == 0) top_is_object = true;
+    return true;
+  }
+  bool on_object_end(std::size_t, ec_t&) { return --depth, true; }
+  bool on_array_begin(ec_t&) { return ++depth, true; }
+  bool on_array_end(std::size_t, ec_t&) { return --depth, true; }
+  bool on_key_part(sv_t, std::size_t, ec_t&) { return true; }
+  bool on_key(sv_t, std::size_t, ec_t&) { return true; }
+  bool on_string_part(sv_t, std::size_t, ec_t&) { return true; }
+  bool on_string(sv_t, std::size_t, ec_t&) { return true; }
+  bool on_number_part(sv_t, ec_t&) { return true; }
+  bool on_int64(std::int64_t, sv_t, ec_t&) { return true; }
+  bool on_uint64(std::uint64_t, sv_t, ec_t&) { return true; }
+  bool on_double(double, sv_t, ec_t&) { return true; }
+  bool on_bool(bool, ec_t&) { return true; }
+  bool on_null(ec_t&) { return true; }
+  bool on_comment_part(sv_t, ec_t&) { return true; }
+  bool on_comment(sv_t, ec_t&) { return true; }
+};
+
+// True when `text` is one JSON object, validated without building it (no allocation).
+bool IsJsonObject(std::string_view text) {
+  boost::json::parse_options options;
+  options.max_depth = kMaxJsonDepth;
+  boost::json::basic_parser<ValidatingHandler> parser(options);
+  boost::system::error_code ec;
+  size_t used = parser.write_some(false, text.data(), text.size(), ec);
+  return !ec && used == text.size() && parser.handler().top_is_object;
+}
+
+// White space outside strings: JSON, but not the canonical text the store keeps.
+bool HasSpaceOutsideStrings(std::string_view text) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool CanonicalizeDataObject(std::string& data_json) {
+  if (data_json.empty()) return true;
+  if (!IsJsonObject(data_json)) return false;
+  // The parser's own output (the usual case) is already canonical: kept as it is.
+  if (!HasSpaceOutsideStrings(data_json)) return true;
+  boost::json::value v = ParseDataObject(data_json);
+  data_json.clear();
+  if (!v.get_object().empty()) AppendJsonValue(data_json, v);
+  return true;
 }
 
 EventParser::EventParser()

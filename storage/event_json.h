@@ -38,8 +38,12 @@ struct StartedInfo {
 // Validates a `started` event's data and reads its graph.
 Result<StartedInfo> ReadStartedInfo(const boost::json::object& data);
 
-// Parses `data_json` (canonical text, empty for {}) into an object.
+// Parses `data_json` (canonical text, empty for {}) into an object; an empty
+// object when it is not one (never throws but bad_alloc).
 boost::json::object ParseDataObject(std::string_view data_json);
+// Makes `data_json` canonical JSON object text (empty stays empty: `{}`); false,
+// leaving it as it was, when it is not a JSON object. Never throws but bad_alloc.
+bool CanonicalizeDataObject(std::string& data_json);
 
 class EventParser {
  public:

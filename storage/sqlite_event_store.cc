@@ -106,6 +106,8 @@ class SqliteEventStore final : public EventStore {
       return {};
     } catch (const SQLite::Exception& e) {
       return tl::unexpected(ErrorFromSqlite(e, path_, sqlite3_system_errno(db_.getHandle())));
+    } catch (...) {
+      return tl::unexpected(DescribeUnexpected("opening"));
     }
   }
 
@@ -125,6 +127,10 @@ class SqliteEventStore final : public EventStore {
   const std::string& path() const override { return path_; }
 
  private:
+  Status RunQuery(const std::string& sql,
+                  const std::function<void(const std::vector<std::string>&)>& header,
+                  const std::function<void(const std::vector<std::optional<std::string>>&,
+                                           const std::vector<bool>&)>& row);
   // Per-run state while a transaction is open. The run's summary row changes
   // are gathered here and written once, by FlushSummaries().
   struct RunInTxn {
@@ -159,6 +165,20 @@ class SqliteEventStore final : public EventStore {
   static bool JoinData(const SQLite::Column& layout, const SQLite::Column& data,
                        const SQLite::Column& graph, std::string& data_json);
   std::string DescribeStored(const std::string& execution_id, int64_t seq);
+  // Anything but SQLite's own errors (an allocation failure, a bug): an internal
+  // error, never an exception out of EventStore. Call it inside a catch block.
+  Error DescribeUnexpected(std::string_view what) {
+    try {
+      throw;
+    } catch (const std::bad_alloc&) {
+      return Error{StatusCode::kInternal, fmt::format("{}: {}: out of memory", path_, what)};
+    } catch (const std::exception& e) {
+      return Error{StatusCode::kInternal,
+                   fmt::format("{}: {}: internal error: {}", path_, what, e.what())};
+    } catch (...) {
+      return Error{StatusCode::kInternal, fmt::format("{}: {}: internal error", path_, what)};
+    }
+  }
   Error Describe(const SQLite::Exception& e, std::string_view what) {
     return ErrorFromSqlite(e, fmt::format("{}: {}", path_, what),
                            sqlite3_system_errno(db_.getHandle()));
@@ -168,6 +188,41 @@ class SqliteEventStore final : public EventStore {
     slot->reset();
     slot->clearBindings();
     return *slot;
+  }
+  // An append transaction: every way out of it but a COMMIT that returned
+  // (an exception included) rolls back and forgets the caches it filled, since
+  // an id it handed out is gone once rolled back.
+  class AppendTxn {
+   public:
+    explicit AppendTxn(SqliteEventStore& store) : store_(store) {
+      store_.db_.exec("BEGIN IMMEDIATE");
+    }
+    ~AppendTxn() {
+      if (!committed_) store_.AbandonTxn();
+    }
+    AppendTxn(const AppendTxn&) = delete;
+    AppendTxn& operator=(const AppendTxn&) = delete;
+    void Commit() {
+      store_.db_.exec("COMMIT");
+      committed_ = true;
+    }
+
+   private:
+    SqliteEventStore& store_;
+    bool committed_ = false;
+  };
+  // Rolls back the open transaction, if any, and forgets its caches. Never throws.
+  void AbandonTxn() noexcept {
+    try {
+      ForgetTxnCaches();
+    } catch (...) {
+      // A statement's reset reports the error of its last step: nothing to undo.
+    }
+    try {
+      if (sqlite3_get_autocommit(db_.getHandle()) == 0) db_.exec("ROLLBACK");
+    } catch (...) {
+      // The failure may already have ended the transaction.
+    }
   }
   void ForgetTxnCaches() {
     runs_in_txn_.clear();
@@ -552,45 +607,49 @@ Status SqliteEventStore::Reindex(const std::function<void(int64_t, int64_t)>& pr
     return {};
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "rebuilding the summaries"));
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected("rebuilding the summaries"));
   }
 }
 
 AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<size_t>& assigned) {
   AppendResult result;
-  db_.exec("BEGIN IMMEDIATE");
-  try {
-    for (size_t i = 0; i < events.size(); ++i) {
-      Event& event = events[i];
-      RunInTxn& run = TouchRun(event.execution_id, event.timestamp_us);
-      if (event.seq == 0) {
-        if (run.max_seq >= kMaxSeq) {
-          result.status = MakeError(StatusCode::kInvalidInput,
-                                    fmt::format("seq: run \"{}\" has used every seq up to {}",
-                                                event.execution_id, kMaxSeq));
-          result.failed_index = i;
-          break;
-        }
-        event.seq = run.max_seq + 1;
-        assigned.push_back(i);
-      }
-      auto outcome = AppendOne(event, run);
-      if (outcome.kind == EventKeyOutcome::kConflict) {
-        result.status = MakeError(StatusCode::kConflict, std::move(outcome.message));
+  AppendTxn txn(*this);
+  for (size_t i = 0; i < events.size(); ++i) {
+    Event& event = events[i];
+    // The store's own check: a caller that skipped EventParser cannot store
+    // data that no reader could parse back.
+    if (!CanonicalizeDataObject(event.data_json)) {
+      result.status = MakeError(
+          StatusCode::kInvalidInput,
+          fmt::format("data: not a JSON object (executionId \"{}\", {})", event.execution_id,
+                      event.seq ? fmt::format("seq {}", event.seq)
+                                : fmt::format("event {} of the batch", i + 1)));
+      result.failed_index = i;
+      break;
+    }
+    RunInTxn& run = TouchRun(event.execution_id, event.timestamp_us);
+    if (event.seq == 0) {
+      if (run.max_seq >= kMaxSeq) {
+        result.status = MakeError(StatusCode::kInvalidInput,
+                                  fmt::format("seq: run \"{}\" has used every seq up to {}",
+                                              event.execution_id, kMaxSeq));
         result.failed_index = i;
         break;
       }
-      (outcome.kind == EventKeyOutcome::kStored ? result.stored : result.duplicates) += 1;
+      event.seq = run.max_seq + 1;
+      assigned.push_back(i);
     }
-  } catch (...) {
-    try {
-      db_.exec("ROLLBACK");
-    } catch (const SQLite::Exception&) {
-      // The failure may already have ended the transaction.
+    auto outcome = AppendOne(event, run);
+    if (outcome.kind == EventKeyOutcome::kConflict) {
+      result.status = MakeError(StatusCode::kConflict, std::move(outcome.message));
+      result.failed_index = i;
+      break;
     }
-    throw;
+    (outcome.kind == EventKeyOutcome::kStored ? result.stored : result.duplicates) += 1;
   }
   FlushSummaries();
-  db_.exec("COMMIT");
+  txn.Commit();
   runs_in_txn_.clear();
   ResetStatements();
   return result;
@@ -610,16 +669,8 @@ AppendResult SqliteEventStore::Append(std::span<Event> events) {
     try {
       return TryAppend(events, assigned);
     } catch (const SQLite::Exception& e) {
-      ForgetTxnCaches();
+      // AppendTxn has rolled back and forgotten the caches.
       Error error = Describe(e, "appending events");
-      bool in_txn = sqlite3_get_autocommit(db_.getHandle()) == 0;
-      if (in_txn) {
-        try {
-          db_.exec("ROLLBACK");
-        } catch (const SQLite::Exception&) {
-          // Best effort: the connection is reset below by the retry's BEGIN.
-        }
-      }
       if (error.code == StatusCode::kBusy && Clock::now() < deadline) {
         // Nothing of this attempt landed: give the seqs back.
         for (size_t i : assigned) events[i].seq = 0;
@@ -635,6 +686,10 @@ AppendResult SqliteEventStore::Append(std::span<Event> events) {
       }
       for (size_t i : assigned) events[i].seq = 0;
       return {0, 0, tl::unexpected(std::move(error)), 0};
+    } catch (...) {
+      // Rolled back by AppendTxn, caches forgotten: nothing of this batch landed.
+      for (size_t i : assigned) events[i].seq = 0;
+      return {0, 0, tl::unexpected(DescribeUnexpected("appending events")), 0};
     }
   }
 }
@@ -721,6 +776,8 @@ Result<std::optional<RunSummary>> SqliteEventStore::GetRun(const std::string& ex
     return std::optional<RunSummary>();
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "reading a run"));
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected("reading a run"));
   }
 }
 
@@ -779,6 +836,8 @@ Result<std::vector<RunSummary>> SqliteEventStore::ListRuns(const RunFilter& filt
     return runs;
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "listing runs"));
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected("listing runs"));
   }
 }
 
@@ -819,6 +878,8 @@ Result<std::vector<NodeFact>> SqliteEventStore::NodeFacts(
     return facts;
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "reading node summaries"));
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected("reading node summaries"));
   }
 }
 
@@ -833,6 +894,8 @@ Result<std::vector<std::string>> SqliteEventStore::ChildRuns(const std::string& 
     return children;
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "reading child runs"));
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected("reading child runs"));
   }
 }
 
@@ -905,10 +968,23 @@ Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
     return {};
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "reading events"));
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected("reading events"));
   }
 }
 
 Status SqliteEventStore::Query(
+    const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
+    const std::function<void(const std::vector<std::optional<std::string>>&,
+                             const std::vector<bool>&)>& row) {
+  try {
+    return RunQuery(sql, header, row);
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected("running a query"));
+  }
+}
+
+Status SqliteEventStore::RunQuery(
     const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
     const std::function<void(const std::vector<std::optional<std::string>>&,
                              const std::vector<bool>&)>& row) {
@@ -964,6 +1040,8 @@ Result<std::string> SqliteEventStore::IntegrityCheck() {
     return db_.execAndGet("PRAGMA integrity_check").getString();
   } catch (const SQLite::Exception& e) {
     return tl::unexpected(Describe(e, "integrity check"));
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected("integrity check"));
   }
 }
 
@@ -998,6 +1076,15 @@ int PeekUserVersion(const std::string& path) {
   return version;
 }
 
+// How long a reader waits for a file without a schema to get one: a writer
+// creates it in milliseconds, and a file that stays empty is reported soon.
+constexpr int kEmptyFileWaitMs = 3000;
+
+// The folder a database file is in (its -wal and -shm files go there too).
+std::string FolderOf(const std::string& path) {
+  return path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+}
+
 Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std::string& open_name,
                                              const StoreOptions& options, int flags) {
   std::unique_ptr<SqliteEventStore> store;
@@ -1013,6 +1100,8 @@ Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std:
       error.message = options.read_only ? fmt::format("{}: no such database", path)
                                         : fmt::format("{}: cannot create the database here", path);
     return tl::unexpected(std::move(error));
+  } catch (const std::bad_alloc&) {
+    return MakeError(StatusCode::kInternal, fmt::format("{}: opening: out of memory", path));
   }
   if (auto status = store->Init(); !status) return tl::unexpected(status.error());
   return std::unique_ptr<EventStore>(std::move(store));
@@ -1027,8 +1116,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
     return MakeError(StatusCode::kReadOnly,
                      fmt::format("{}: permission denied: cannot read the database", path));
   if (!options.read_only && access(path.c_str(), F_OK) != 0) {
-    std::string folder =
-        path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+    std::string folder = FolderOf(path);
     if (access(folder.c_str(), F_OK) != 0)
       return MakeError(StatusCode::kNotFound,
                        fmt::format("{}: cannot create the database: no folder {}", path, folder));
@@ -1048,10 +1136,35 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
     if (!upgraded && upgraded.error().code != StatusCode::kReadOnly) return upgraded;
   }
   auto store = OpenWith(path, path, options, SQLite::OPEN_READONLY);
+  if (store || access(path.c_str(), R_OK) != 0) return store;
+  if (access(FolderOf(path).c_str(), W_OK | X_OK) == 0) {
+    // In a folder we may write, a failed open is a writer's moment: one creating
+    // the file (no schema yet, or switching it to WAL), the last connection
+    // closing and removing the -wal and -shm files, a crashed one leaving the
+    // WAL to recover. Wait it out, as a writer waits for the lock; never blame
+    // the folder. A file that stays empty is only waited for a little while.
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    const auto budget = std::chrono::milliseconds(options.busy_retry_budget_ms);
+    const auto empty_budget = std::min(budget, std::chrono::milliseconds(kEmptyFileWaitMs));
+    auto pause = std::chrono::milliseconds(1);
+    auto worth_waiting = [&](StatusCode code) {
+      auto waited = Clock::now() - start;
+      if (code == StatusCode::kNotFound) return waited < empty_budget;
+      return (code == StatusCode::kReadOnly || code == StatusCode::kBusy ||
+              code == StatusCode::kIoError) &&
+             waited < budget;
+    };
+    while (!store && worth_waiting(store.error().code) && access(path.c_str(), F_OK) == 0) {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(50));
+      store = OpenWith(path, path, options, SQLite::OPEN_READONLY);
+    }
+    return store;
+  }
   // Reading a WAL database needs its -shm file; in a folder we may not write,
   // SQLite cannot create it. Nobody can be writing there either, so read the
   // file as immutable.
-  if (store || access(path.c_str(), R_OK) != 0) return store;
   if (store.error().code != StatusCode::kReadOnly && store.error().code != StatusCode::kNotFound)
     return store;
   // immutable=1 would skip a -wal file: recent events would silently be missing.

@@ -13,10 +13,12 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/event_store.h"
@@ -325,6 +327,94 @@ TEST_CASE("two extrace ingest processes into one new file at once both store eve
       CHECK((*run)->status == RunStatus::kCompleted);
     }
   }
+}
+
+// Issue 9 item 4: readers failed now and then while writers worked, with a
+// message blaming a read-only folder: mostly while writers were creating the
+// file (no schema yet, switching it to WAL), also as the last writer closed
+// (removing the -wal and -shm files). Readers never fail because writers are
+// busy: 1,000 reads by real processes, 0 failures.
+TEST_CASE("readers never fail while four ingest processes write", "[concurrency][cli]") {
+  constexpr int kWriters = 4;
+  constexpr int kFreshRounds = 20;
+  constexpr int kReadsPerFreshRound = 10;
+  constexpr int kReads = 1000;
+  constexpr int64_t kEventsPerIngest = 400;
+  TempDir dir;
+  int failed = 0, reads_done = 0, writes = 0;
+  std::string first_failure;
+  auto read = [&](const std::vector<std::string>& args) {
+    auto result = testing::RunCli(args);
+    ++reads_done;
+    if ((result.exit_code != 0 || result.out.empty()) && failed++ == 0)
+      first_failure = fmt::format("read {} ({}) exit {}: {}", reads_done, args[2], result.exit_code,
+                                  result.err);
+  };
+  auto run_file = [&](int w, int cycle) {
+    std::string file = dir.File(fmt::format("w{}-{}.jsonl", w, cycle));
+    testing::WriteFile(
+        file, GeneratedRun(fmt::format("w{}-{}", w, cycle), kEventsPerIngest, cycle % 2 == 0));
+    return file;
+  };
+
+  // Phase 1: four writers create a new file together while reads start on it.
+  for (int round = 0; round < kFreshRounds; ++round) {
+    const std::string db = dir.File(fmt::format("fresh-{}.db", round));
+    std::vector<std::unique_ptr<ChildProcess>> writers;
+    for (int w = 0; w < kWriters; ++w)
+      writers.push_back(std::make_unique<ChildProcess>(
+          EXTRACE_CLI, std::vector<std::string>{"--db", db, "ingest", run_file(w, round)}));
+    // Reads start once the file is there (before, "no such database" is right).
+    const auto appear_by = Clock::now() + 10s;
+    while (!std::filesystem::exists(db) && Clock::now() < appear_by) std::this_thread::yield();
+    for (int i = 0; i < kReadsPerFreshRound; ++i) read({"--db", db, "list", "--json"});
+    for (auto& writer : writers) {
+      INFO("writer stderr: " << writer->Err());
+      CHECK(writer->Wait() == 0);
+      ++writes;
+    }
+  }
+
+  // Phase 2: one store, writers opening, appending and closing all the time.
+  const std::string db = dir.File("shared.db");
+  testing::WriteFile(dir.File("first.jsonl"), GeneratedRun("first", 10, true));
+  REQUIRE(testing::RunCli({"--db", db, "ingest", dir.File("first.jsonl")}).exit_code == 0);
+  std::vector<std::unique_ptr<ChildProcess>> writers(kWriters);
+  std::vector<int> cycles(kWriters, 0);
+  auto start_writer = [&](int w) {
+    writers[w] = std::make_unique<ChildProcess>(
+        EXTRACE_CLI,
+        std::vector<std::string>{"--db", db, "ingest", run_file(w, 1000 + cycles[w]++)});
+  };
+  // A writer that ended is checked and replaced, so opens and closes go on.
+  auto tend_writers = [&] {
+    for (int w = 0; w < kWriters; ++w) {
+      while (writers[w]->ReadLine(0ms)) {
+      }
+      if (!writers[w]->AtEnd()) continue;
+      int code = writers[w]->Wait();
+      INFO("writer stderr: " << writers[w]->Err());
+      REQUIRE(code == 0);
+      ++writes;
+      start_writer(w);
+    }
+  };
+  for (int w = 0; w < kWriters; ++w) start_writer(w);
+  const std::vector<std::vector<std::string>> reads = {
+      {"--db", db, "list", "--json"},
+      {"--db", db, "show", "first", "--json"},
+      {"--db", db, "history", "flow", "--json"},
+  };
+  for (int i = 0; reads_done < kReads; ++i) {
+    read(reads[i % reads.size()]);
+    tend_writers();
+  }
+  for (auto& writer : writers) CHECK(writer->Wait() == 0);
+  INFO(first_failure);
+  CHECK(failed == 0);
+  CHECK(reads_done == kReads);
+  CHECK(writes > kWriters * kFreshRounds);  // the writers really wrote while the reads ran
+  CheckIntegrity(db);
 }
 
 TEST_CASE("processes opening one new file at the same moment all succeed", "[concurrency]") {
