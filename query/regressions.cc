@@ -45,17 +45,34 @@ std::unordered_map<std::string, BaselineSamples> CollectBaseline(
 
 }  // namespace
 
+std::string_view JudgementBasisName(JudgementBasis basis) {
+  switch (basis) {
+    case JudgementBasis::kRatio:
+      return "ratio";
+    case JudgementBasis::kMedianMad:
+      return "median+mad";
+  }
+  return "median+mad";
+}
+
 SlowdownTest TestSlowdown(int64_t latest_us, std::vector<int64_t> baseline_us,
                           const RegressionRule& rule) {
   SlowdownTest test;
+  test.basis = baseline_us.size() >= rule.min_spread_samples ? JudgementBasis::kMedianMad
+                                                             : JudgementBasis::kRatio;
   std::sort(baseline_us.begin(), baseline_us.end());
   test.median_us = Percentile(baseline_us, 0.5);
-  test.mad_us = MedianAbsoluteDeviation(baseline_us, test.median_us);
-  double noise = std::max({rule.mad_scale * static_cast<double>(test.mad_us),
-                           rule.relative_noise_floor * static_cast<double>(test.median_us),
-                           static_cast<double>(rule.noise_floor_us)});
-  test.noise_us = std::llround(noise);
-  double latest = static_cast<double>(latest_us), median = static_cast<double>(test.median_us);
+  double median = static_cast<double>(test.median_us);
+  // The floors apply on both bases: without them a ratio alone would flag a
+  // microsecond node whose time merely doubled.
+  double noise =
+      std::max(rule.relative_noise_floor * median, static_cast<double>(rule.noise_floor_us));
+  if (test.basis == JudgementBasis::kMedianMad) {
+    test.mad_us = MedianAbsoluteDeviation(baseline_us, test.median_us);
+    noise = std::max(noise, rule.mad_scale * static_cast<double>(*test.mad_us));
+    test.spread_us = std::llround(noise);
+  }
+  double latest = static_cast<double>(latest_us);
   test.slower = latest >= rule.threshold * median && latest > median + rule.k * noise;
   return test;
 }
@@ -68,12 +85,18 @@ RegressionReport JudgeRun(const RunSummary& run, const std::vector<NodeFact>& ru
   report.run = run;
   report.rule = rule;
   for (const auto& b : baseline) report.baseline_runs.push_back(b.execution_id);
-  report.enough_runs = baseline.size() >= rule.min_samples;
+  report.enough_runs = !baseline.empty();
   RunTimings timings = ComputeRunTimings(run_facts, run.root_node_id);
   if (!report.enough_runs) {
     report.unjudged_nodes = timings.nodes.size();
     return report;
   }
+  report.basis = baseline.size() >= rule.min_spread_samples ? JudgementBasis::kMedianMad
+                                                            : JudgementBasis::kRatio;
+  // On kMedianMad a node with fewer samples stays unjudged rather than falling
+  // back to the ratio: every node of one report is judged on one basis.
+  const size_t min_samples =
+      *report.basis == JudgementBasis::kMedianMad ? rule.min_spread_samples : 1;
   auto samples = CollectBaseline(baseline, baseline_facts);
 
   const size_t n = timings.nodes.size();
@@ -84,7 +107,7 @@ RegressionReport JudgeRun(const RunSummary& run, const std::vector<NodeFact>& ru
     const NodeTiming& node = timings.nodes[i];
     auto found = samples.find(node.node_id);
     if (node.state != NodeState::kCompleted || !node.duration_us || found == samples.end() ||
-        found->second.total_us.size() < rule.min_samples) {
+        found->second.total_us.size() < min_samples) {
       ++report.unjudged_nodes;
       continue;
     }
@@ -130,7 +153,9 @@ RegressionReport JudgeRun(const RunSummary& run, const std::vector<NodeFact>& ru
     r.group = !node.children.empty();
     r.baseline_us = tests[i].median_us;
     r.latest_us = *node.duration_us;
+    r.basis = tests[i].basis;
     r.mad_us = tests[i].mad_us;
+    r.spread_us = tests[i].spread_us;
     r.samples = sample_counts[i];
     if (r.baseline_us > 0)
       r.ratio = static_cast<double>(r.latest_us) / static_cast<double>(r.baseline_us);
