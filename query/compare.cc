@@ -46,6 +46,13 @@ class TreeLoader {
       if (!index) return tl::unexpected(index.error());
       tree_.top.push_back(*index);
     }
+    // The top level stands for the root's children when it has any: the
+    // root's child runs stand there too, after the declared nodes (as in the
+    // ExecutionTrace's `nodes`), rather than vanish with the root.
+    if (!RootInTop(*context)) {
+      auto added = AddChildRunsOf(*context, run.root_node_id, run.root_node_id, 0, tree_.top);
+      if (!added) return tl::unexpected(added.error());
+    }
     return std::move(tree_);
   }
 
@@ -57,6 +64,7 @@ class TreeLoader {
     int run_depth = 0;   // 0 for the tree's run, 1 for its child runs, ...
     RunTimings timings;
     std::unordered_map<std::string, bool> own_state;  // node id -> sent state-changes
+    std::unordered_map<std::string, std::optional<double>> own_progress;  // its last progress
     std::unordered_map<std::string, std::vector<RunSummary>>
         child_runs;  // by owning node, oldest first
     std::string root_name, root_type;
@@ -72,6 +80,7 @@ class TreeLoader {
     context.timings = ComputeRunTimings(*facts, run.root_node_id);
     for (const NodeFact& fact : *facts) {
       context.own_state[fact.node_id] = fact.state.has_value();
+      context.own_progress[fact.node_id] = fact.progress;
       if (fact.node_id == run.root_node_id) {
         context.root_name = fact.name;
         context.root_type = fact.type;
@@ -106,6 +115,27 @@ class TreeLoader {
 
   void Note(std::string text) { tree_.diagnostics.push_back(std::move(text)); }
 
+  bool RootInTop(const RunContext& context) const {
+    return std::any_of(context.timings.top.begin(), context.timings.top.end(), [&](size_t top) {
+      return context.timings.nodes[top].node_id == context.run.root_node_id;
+    });
+  }
+
+  // Appends to `out` the tree indexes of the child runs of node `node_id` of
+  // the context's run, oldest first; `owner_path` is that node's path.
+  Status AddChildRunsOf(const RunContext& context, const std::string& node_id,
+                        const std::string& owner_path, int depth, std::vector<size_t>& out) {
+    auto runs = context.child_runs.find(node_id);
+    if (runs == context.child_runs.end()) return {};
+    for (size_t k = 0; k < runs->second.size(); ++k) {
+      std::string prefix = owner_path + (k == 0 ? "" : fmt::format("[{}]", k + 1)) + "/";
+      auto added = AddChildRun(runs->second[k], prefix, depth, context.run_depth + 1);
+      if (!added) return tl::unexpected(added.error());
+      out.push_back(*added);
+    }
+    return {};
+  }
+
   // Adds timing `index` of the context's run with its subtree; returns its
   // index in the tree. Indexes only: the recursion grows tree_.nodes.
   Result<size_t> AddNode(RunContext& context, size_t index, int depth) {
@@ -126,18 +156,14 @@ class TreeLoader {
       children.push_back(*added);
     }
     const std::string node_id = context.timings.nodes[index].node_id;
-    if (auto runs = context.child_runs.find(node_id); runs != context.child_runs.end()) {
-      for (size_t k = 0; k < runs->second.size(); ++k) {
-        std::string prefix =
-            tree_.nodes[at].path + (k == 0 ? "" : fmt::format("[{}]", k + 1)) + "/";
-        auto added = AddChildRun(runs->second[k], prefix, depth + 1, context.run_depth + 1);
-        if (!added) return added;
-        children.push_back(*added);
-      }
-    }
+    const std::string path = tree_.nodes[at].path;
+    if (auto added = AddChildRunsOf(context, node_id, path, depth + 1, children); !added)
+      return tl::unexpected(added.error());
     tree_.nodes[at].timing.children = std::move(children);
     auto own = context.own_state.find(node_id);
-    Settle(at, own != context.own_state.end() && own->second);
+    auto progress = context.own_progress.find(node_id);
+    Settle(at, own != context.own_state.end() && own->second,
+           progress != context.own_progress.end() ? progress->second : std::nullopt);
     return at;
   }
 
@@ -172,16 +198,22 @@ class TreeLoader {
       if (!added) return added;
       children.push_back(*added);
     }
+    // The root is never a node of its own here (the child-run node stands for
+    // it, or its children do), so the runs it owns go under the child-run node.
+    const std::string path = tree_.nodes[at].path;
+    if (auto added = AddChildRunsOf(*context, run.root_node_id, path, depth + 1, children); !added)
+      return tl::unexpected(added.error());
     tree_.nodes[at].timing.children = std::move(children);
-    Settle(at, /*own_state=*/true);
+    Settle(at, /*own_state=*/true, tree_.nodes[at].timing.progress);
     ancestors_.erase(run.execution_id);
     return at;
   }
 
-  // Once its children are in: derives a group that sent no state of its own
-  // (its child runs count now, which ComputeRunTimings could not know), then
-  // duration and self time.
-  void Settle(size_t at, bool own_state) {
+  // Once its children are in: derives the state and times of a group that sent
+  // no state of its own (its child runs count now, which ComputeRunTimings
+  // could not know), then duration and self time. The progress stays what the
+  // node itself last sent (`own_progress`), 100 once completed.
+  void Settle(size_t at, bool own_state, std::optional<double> own_progress) {
     NodeTiming& node = tree_.nodes[at].timing;
     if (!own_state && !node.children.empty()) {
       std::vector<NodeView> views;
@@ -201,7 +233,7 @@ class TreeLoader {
       node.start_us = derived.executed ? std::optional<int64_t>(derived.start_us) : std::nullopt;
       node.end_us = derived.end_us;
       node.progress =
-          derived.state == NodeState::kCompleted ? std::optional<double>(100) : std::nullopt;
+          derived.state == NodeState::kCompleted ? std::optional<double>(100) : own_progress;
     }
     node.duration_us.reset();
     node.self_us = 0;

@@ -40,9 +40,11 @@ struct TreeNode {
 
 struct RunTree {
   RunSummary run;
-  std::vector<TreeNode>
-      nodes;                // pre-order; among siblings declared children first, then child runs
-  std::vector<size_t> top;  // the top level, as ExecutionTrace.nodes
+  // Pre-order; among siblings declared children first, then child runs.
+  std::vector<TreeNode> nodes;
+  // The top level, as ExecutionTrace.nodes: when the root has children, they
+  // and the root's child runs (after them; paths "<root id>/<id>").
+  std::vector<size_t> top;
   std::vector<std::string> diagnostics;  // child runs left out, and why
 };
 
@@ -50,7 +52,8 @@ struct RunTree {
 // most kMaxChildRunDepth) under the node that owns them. A group without
 // state-changes of its own derives from its children and child runs, as the
 // projection does. A child run whose root has no children contributes its root
-// node only (the child-run node stands for both).
+// node only (the child-run node stands for both); the child runs of a child
+// run's root sit under the child-run node, after its nodes.
 [[nodiscard]] Result<RunTree> LoadRunTree(EventStore& store, const RunSummary& run);
 
 // The length of the union of `spans` ([start, end) pairs) clipped to [from, to).

@@ -1,6 +1,7 @@
 // The projector: see projector.h. It replays the run's events in seq order
-// over a table of the declared nodes, then builds the hierarchy, deriving group
-// nodes that send no state-changes of their own from their children.
+// over a table of the declared nodes, then builds the hierarchy, deriving the
+// state and times of group nodes that send no state-changes of their own from
+// their children (what such a node sent itself, its progress, stays its own).
 #include "query/projector.h"
 
 #include <fmt/format.h>
@@ -98,6 +99,7 @@ class Projection {
     for (const Event& event : events_) Replay(event);
     StitchChildRuns();
     for (size_t index : top_level_) trace_.nodes.push_back(BuildNode(index, 1));
+    AddRootChildRuns();
     trace_.status = ComputeStatus();
     trace_.overall_progress = OverallProgress();
     return std::move(trace_);
@@ -252,7 +254,36 @@ class Projection {
 
   void ApplyProgress(NodeRecord& node, const Event& event, const DataMembers& data) {
     if (auto value = data.Number("progress")) node.last_progress = *value;
-    node.events.push_back({event.timestamp_us, event.type, NodeEventData(event)});
+    node.events.push_back({event.timestamp_us, event.type, NodeProgressData(event, data)});
+  }
+
+  // A progress event has no message when it came without one or with null.
+  static bool HasMessage(const DataMembers& data) {
+    std::string_view message = data.Find("message");
+    return !message.empty() && message != "null";
+  }
+
+  // The contract's node event data `{ progress, message }`: `message` is always
+  // there, "" when none came in. With a message the data stays as it came;
+  // without, `progress` and `message` lead and the other fields follow in order.
+  static std::string NodeProgressData(const Event& event, const DataMembers& data) {
+    if (HasMessage(data)) return NodeEventData(event);
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    if (std::string_view progress = data.Find("progress"); !progress.empty()) {
+      w.Key("progress");
+      w.Raw(progress);
+    }
+    w.Key("message");
+    w.String("");
+    for (const auto& [key, value] : data.all()) {
+      if (key == "progress" || key == "message") continue;
+      w.Key(key);
+      w.Raw(value);
+    }
+    w.EndObject();
+    return out;
   }
 
   static std::string WithNodeId(const std::string& node_id, const DataMembers& data) {
@@ -278,10 +309,12 @@ class Projection {
     w.String(node_id);
     w.Key("progress");
     w.Int(OverallProgress());
-    if (std::string_view message = data.Find("message"); !message.empty() && message != "null") {
-      w.Key("message");
-      w.Raw(message);
-    }
+    // Always present (the contract's shape), "" when the event had none.
+    w.Key("message");
+    if (HasMessage(data))
+      w.Raw(data.Find("message"));
+    else
+      w.String("");
     if (options_.all_nodes_snapshots) WriteAllNodes(w);
     for (const auto& [key, value] : data.all()) {
       if (key == "nodeId" || key == "progress" || key == "message" || key == "allNodes") continue;
@@ -400,8 +433,9 @@ class Projection {
       if (IsTerminal(node.state)) view.end_us = node.last_terminal_us;
     }
     view.derived = derived;
-    // A derived group has no events of its own, so no progress of its own either.
-    view.progress = view.state == NodeState::kCompleted ? 100 : derived ? 0 : node.last_progress;
+    // Only state and times are derived: the progress is what the node itself
+    // last sent, also for a group (0 without any).
+    view.progress = view.state == NodeState::kCompleted ? 100 : node.last_progress;
     return view;
   }
 
@@ -430,9 +464,9 @@ class Projection {
     out.start_us = view.executed ? view.start_us : 0;
     out.end_us = view.end_us;
     if (view.executed && view.end_us) out.duration_us = *view.end_us - view.start_us;
-    // "A group node with no state-changes of its own has no events of its own":
-    // progress it sent stays in the run's events only.
-    if (!view.derived) out.events = std::move(node.events);
+    // Its own events, derived or not: a derived group sent no state-changes,
+    // but any progress it sent is its own.
+    out.events = std::move(node.events);
     const auto& runs = child_runs_of_[index];
     out.has_child_traces = !node.children.empty() || !runs.empty();
     if (!node.children.empty() && depth >= kMaxNodeDepth) {
@@ -444,6 +478,20 @@ class Projection {
     for (size_t run : runs) out.child_traces.push_back(ChildRunNode(std::move(child_runs_[run])));
     if (view.state == NodeState::kError) any_node_error_ = true;
     return out;
+  }
+
+  // `nodes` stands for the root's children when the root has any; child runs
+  // of the root then stand there too, after the declared nodes, so that they
+  // do not vanish with the root. (A root without children is in `nodes`
+  // itself, its child runs in its childTraces.) A failed one fails the run
+  // when the root sends no state of its own, as it would fail a node.
+  void AddRootChildRuns() {
+    if (root_ == kNone || nodes_[root_].children.empty()) return;
+    for (size_t run : child_runs_of_[root_]) {
+      NodeTrace node = ChildRunNode(std::move(child_runs_[run]));
+      if (!nodes_[root_].has_own_state && node.state == NodeState::kError) any_node_error_ = true;
+      trace_.nodes.push_back(std::move(node));
+    }
   }
 
   static NodeTrace ChildRunNode(ExecutionTrace run) {

@@ -27,7 +27,8 @@ struct ProjectOptions {
 
 // `events` in seq order, all of one run. `child_runs` are the already projected
 // runs whose `started` names this run as parent; each is stitched into the
-// childTraces of the node it names.
+// childTraces of the node it names, or, when that is the root and the root has
+// children (so `nodes` stands for it), into `nodes` after the declared nodes.
 ExecutionTrace ProjectRun(const std::string& execution_id, std::span<const Event> events,
                           std::vector<ExecutionTrace> child_runs = {},
                           const ProjectOptions& options = {});

@@ -188,7 +188,7 @@ void CompleteEvent(EventList& list, const RunSpan& span, int tid) {
   std::string_view category = span.kind == SpanKind::kRun        ? "run"
                               : span.kind == SpanKind::kChildRun ? "child-run"
                                                                  : "node";
-  JsonWriter& w = list.Begin("X", span.name, tid);
+  JsonWriter& w = list.Begin("X", span.DisplayName(), tid);
   w.Key("cat");
   w.String(category);
   w.Key("ts");
@@ -197,7 +197,9 @@ void CompleteEvent(EventList& list, const RunSpan& span, int tid) {
   w.Int(End(span) - Start(span));
   w.Key("args");
   w.BeginObject();
-  w.Key("nodeId");
+  // The run's slice names its root as rootNodeId: nodeId is only ever a node's
+  // own slice, so a reader looking a node up finds its times, not the run's.
+  w.Key(span.kind == SpanKind::kRun ? "rootNodeId" : "nodeId");
   w.String(span.node_id);
   w.Key("name");
   w.String(span.name);
@@ -233,7 +235,7 @@ void Instant(EventList& list, std::string_view name, int64_t at_us, std::string_
   w.String(scope);
   w.Key("args");
   w.BeginObject();
-  w.Key("nodeId");
+  w.Key(span.kind == SpanKind::kRun ? "rootNodeId" : "nodeId");
   w.String(span.node_id);
   w.Key("executionId");
   w.String(span.execution_id);

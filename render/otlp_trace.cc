@@ -272,7 +272,7 @@ void WriteSpan(JsonWriter& w, const FlatRun& flat, size_t i, const std::string& 
     w.String(SpanIdFor(flat.spans[span.parent]));
   }
   w.Key("name");
-  w.String(span.name);
+  w.String(span.DisplayName());
   w.Key("kind");
   w.Int(kSpanKindInternal);
   WriteTimes(w, span, *flat.spans[0].end_us);

@@ -29,6 +29,9 @@ struct RunSpan {
   std::string execution_id;   // the run whose log holds it; a child run: its own id
   std::string node_id;        // a run: its root node id
   std::string name;           // the node's name, else its id
+  // The slice's or span's name: the node's name, "run NAME" for the run, so the
+  // run is never taken for its root node (a span of its own when it has times).
+  std::string DisplayName() const { return kind == SpanKind::kRun ? "run " + name : name; }
   std::string type;
   std::string state;  // the node's state; a run: its status
   double progress = 0;

@@ -335,6 +335,38 @@ TEST_CASE("bottlenecks: a failed run", "[bottlenecks]") {
   CHECK(a->report.open_nodes.empty());
 }
 
+TEST_CASE("bottlenecks: a child run of a root with children counts at the top level",
+          "[bottlenecks]") {
+  TempDir dir;
+  // Run p: root pf with one task t (1..3 ms); child run k of pf itself (5..11
+  // ms) with task c (6..10 ms); the run ends at 20 ms.
+  std::istringstream in(
+      R"({"executionId":"p","seq":1,"timestamp":1000,"type":"started","data":{"rootNodeId":"pf","nodes":[{"id":"pf","name":"PF","type":"group"},{"id":"t","name":"T","type":"task","parentId":"pf"}]}})"
+      "\n"
+      R"({"executionId":"p","seq":2,"timestamp":1001,"type":"state-change","nodeId":"t","data":{"state":"executing"}})"
+      "\n"
+      R"({"executionId":"p","seq":3,"timestamp":1003,"type":"state-change","nodeId":"t","data":{"state":"completed"}})"
+      "\n"
+      R"({"executionId":"k","seq":1,"timestamp":1005,"type":"started","data":{"rootNodeId":"cf","parentExecutionId":"p","parentNodeId":"pf","nodes":[{"id":"cf","name":"CF","type":"group"},{"id":"c","name":"C","type":"task","parentId":"cf"}]}})"
+      "\n"
+      R"({"executionId":"k","seq":2,"timestamp":1006,"type":"state-change","nodeId":"c","data":{"state":"executing"}})"
+      "\n"
+      R"({"executionId":"k","seq":3,"timestamp":1010,"type":"state-change","nodeId":"c","data":{"state":"completed"}})"
+      "\n"
+      R"({"executionId":"k","seq":4,"timestamp":1011,"type":"completed"})"
+      "\n"
+      R"({"executionId":"p","seq":4,"timestamp":1020,"type":"completed"})"
+      "\n");
+  auto store = StoreWithText(dir, in);
+  auto a = Analyze(*store, "p");
+  CHECK(a->report.nodes.size() == 3);
+  CHECK(*a->Cost("pf/cf").total_us == 6 * kMs);
+  CHECK(*a->Cost("pf/c").total_us == 4 * kMs);
+  CHECK(a->report.covered_us == 8 * kMs);  // t and the child run
+  CHECK(a->report.run_self_us == 12 * kMs);
+  CHECK(a->Paths(a->report.critical_path) == std::vector<std::string>{"t", "pf/cf", "pf/c"});
+}
+
 // --- the CLI ---
 
 ProcessResult Cli(const std::string& db, std::vector<std::string> args) {

@@ -27,6 +27,7 @@ using testing::TempDir;
 struct Slice {
   size_t index = 0;  // position in traceEvents
   std::string name;
+  std::string category;  // run, node or child-run
   int64_t tid = 0;
   int64_t ts = 0, dur = 0;
   const boost::json::object* args = nullptr;
@@ -69,16 +70,20 @@ void ReadSlice(ChromeTrace& trace, const boost::json::object& event, size_t inde
   REQUIRE(event.at("tid").is_int64());
   Slice slice{index,
               Text(event, "name"),
+              Text(event, "cat"),
               event.at("tid").as_int64(),
               event.at("ts").as_int64(),
               event.at("dur").as_int64(),
               &event.at("args").as_object()};
   CHECK(slice.ts >= 0);
   CHECK(slice.dur >= 0);
-  for (const char* key : {"nodeId", "name", "type", "state", "executionId"}) {
+  // The run's slice names its root rootNodeId, every other slice nodeId.
+  const char* node_key = slice.category == "run" ? "rootNodeId" : "nodeId";
+  for (const char* key : {node_key, "name", "type", "state", "executionId"}) {
     INFO("arg " << key);
     CHECK(slice.args->at(key).is_string());
   }
+  if (slice.category == "run") CHECK_FALSE(slice.args->contains("nodeId"));
   trace.slices.push_back(slice);
 }
 
@@ -142,9 +147,9 @@ ChromeTrace CheckChromeRules(const std::string& text) {
 
 // The parent of every slice of the nested run, by name ("" for the run).
 const std::map<std::string, std::string> kNestedParents = {
-    {"Nested Flow", ""},  {"Outer", "Nested Flow"}, {"Inner", "Outer"},     {"Leaf 1", "Inner"},
-    {"Leaf 2", "Inner"},  {"Side", "Outer"},        {"Sub", "Nested Flow"}, {"Child Flow", "Sub"},
-    {"C1", "Child Flow"}, {"C2", "Child Flow"},     {"Tail", "Nested Flow"}};
+    {"run Nested Flow", ""},  {"Outer", "run Nested Flow"}, {"Inner", "Outer"},     {"Leaf 1", "Inner"},
+    {"Leaf 2", "Inner"},  {"Side", "Outer"},        {"Sub", "run Nested Flow"}, {"Child Flow", "Sub"},
+    {"C1", "Child Flow"}, {"C2", "Child Flow"},     {"Tail", "run Nested Flow"}};
 
 bool IsAncestor(const std::string& ancestor, std::string name) {
   while (!name.empty()) {
@@ -168,7 +173,7 @@ TEST_CASE("chrome export of nested groups and a child run", "[export][chrome]") 
     REQUIRE(trace.slices.size() == kNestedParents.size());
     for (const auto& [name, parent] : kNestedParents)
       if (!parent.empty()) CHECK(trace.Get(parent).index < trace.Get(name).index);
-    CHECK(trace.slices.front().name == "Nested Flow");
+    CHECK(trace.slices.front().name == "run Nested Flow");
   }
   SECTION("a slice is only ever drawn inside its own ancestors") {
     for (const Slice& a : trace.slices)
@@ -187,8 +192,8 @@ TEST_CASE("chrome export of nested groups and a child run", "[export][chrome]") 
     CHECK(trace.Get("C1").tid == trace.Get("Child Flow").tid);
   }
   SECTION("exact integer microseconds since the epoch") {
-    CHECK(trace.Get("Nested Flow").ts == kBaseUs);
-    CHECK(trace.Get("Nested Flow").dur == 15000);
+    CHECK(trace.Get("run Nested Flow").ts == kBaseUs);
+    CHECK(trace.Get("run Nested Flow").dur == 15000);
     CHECK(trace.Get("Leaf 1").ts == kBaseUs + 1500);
     CHECK(trace.Get("Leaf 1").dur == 4500);
     CHECK(trace.Get("Leaf 2").ts == kBaseUs + 3250);
@@ -232,8 +237,8 @@ TEST_CASE("chrome export of a failed run: errors as instants and args", "[export
   const auto& b = *trace.Get("B").args;
   CHECK(b.at("state") == "error");
   CHECK(b.at("error") == "disk on fire");
-  CHECK(trace.Get("Failing Flow").args->at("state") == "error");
-  CHECK(trace.Get("Failing Flow").args->at("error") == "run failed: b");
+  CHECK(trace.Get("run Failing Flow").args->at("state") == "error");
+  CHECK(trace.Get("run Failing Flow").args->at("error") == "run failed: b");
   // C never ran: no slice of its own.
   CHECK(std::none_of(trace.slices.begin(), trace.slices.end(),
                      [](const Slice& s) { return s.name == "C"; }));
@@ -257,7 +262,7 @@ TEST_CASE("chrome export of an incomplete run: open slices end at the last event
   testing::IngestTestRuns(db);
   ChromeTrace trace = ExportChrome(db, "open-run");
   const int64_t last_event = kBaseUs + 5000;
-  for (const char* name : {"Open Flow", "G", "G2", "H"}) {
+  for (const char* name : {"run Open Flow", "G", "G2", "H"}) {
     INFO(name);
     CHECK(trace.Get(name).End() == last_event);
     CHECK(trace.Get(name).args->at("open") == true);
@@ -266,6 +271,72 @@ TEST_CASE("chrome export of an incomplete run: open slices end at the last event
   CHECK(trace.Get("G1").End() == kBaseUs + 3000);
   CHECK(trace.Instant("run still open where the log ends") != nullptr);
   CHECK(trace.Instant("run completed") == nullptr);
+}
+
+// Every node that has a start in `show --json` is an X event of its own with
+// exactly that start and duration; the run's slice may enclose it.
+void CheckEveryProjectedInterval(const ChromeTrace& trace,
+                                 const std::vector<testing::ProjectedInterval>& intervals) {
+  for (const auto& interval : intervals) {
+    INFO(interval.execution_id << " " << interval.node_id
+                               << (interval.child_run ? " (child run)" : ""));
+    auto it = std::find_if(trace.slices.begin(), trace.slices.end(), [&](const Slice& s) {
+      return s.args->contains("nodeId") && s.args->at("nodeId") == interval.node_id.c_str() &&
+             s.args->at("executionId") == interval.execution_id.c_str() &&
+             s.category == (interval.child_run ? "child-run" : "node");
+    });
+    REQUIRE(it != trace.slices.end());
+    CHECK(it->ts == interval.start_us);
+    if (interval.duration_us) CHECK(it->dur == *interval.duration_us);
+  }
+}
+
+TEST_CASE("chrome export keeps a root's own interval, and a child run's root's",
+          "[export][chrome]") {
+  TempDir dir;
+  std::string db = dir.File("t.db");
+  testing::Ingest(db, testing::LeafRootRun("leaf-root", "leaf-child") +
+                          testing::RootWithChildRun("root-owner", "root-child"));
+
+  SECTION("a root that is the only node, with a child run under it") {
+    auto intervals = testing::ProjectedIntervals(db, "leaf-root");
+    // The root, the child run and the child run's root: each with times of its own.
+    REQUIRE(intervals.size() == 3);
+    CHECK(intervals[0].start_us == kBaseUs + 1000);
+    CHECK(intervals[0].duration_us == 7000);
+    ChromeTrace trace = ExportChrome(db, "leaf-root");
+    CheckEveryProjectedInterval(trace, intervals);
+    // The run is a slice of its own around them, with the run's times.
+    CHECK(trace.slices.size() == 4);
+    CHECK(trace.slices.front().ts == kBaseUs);
+    CHECK(trace.slices.front().dur == 10000);
+    CHECK(trace.slices.front().category == "run");
+    // Looked up as a reader would, by node id or by name, the root is one
+    // slice with its own times: the run's slice is "run Solo", with rootNodeId.
+    std::vector<const Slice*> solo;
+    for (const Slice& s : trace.slices)
+      if ((s.args->contains("nodeId") && s.args->at("nodeId") == "solo") || s.name == "Solo")
+        solo.push_back(&s);
+    REQUIRE(solo.size() == 1);
+    CHECK(solo[0]->ts == kBaseUs + 1000);
+    CHECK(solo[0]->dur == 7000);
+    CHECK(trace.slices.front().name == "run Solo");
+    CHECK(trace.slices.front().args->at("rootNodeId") == "solo");
+  }
+  SECTION("the same rule for a child run exported alone") {
+    auto intervals = testing::ProjectedIntervals(db, "leaf-child");
+    REQUIRE(intervals.size() == 1);
+    CHECK(intervals[0].start_us == kBaseUs + 3125);
+    CheckEveryProjectedInterval(ExportChrome(db, "leaf-child"), intervals);
+  }
+  SECTION("a child run of a root that has children stands beside them") {
+    auto intervals = testing::ProjectedIntervals(db, "root-owner");
+    // A, the child run and its root.
+    REQUIRE(intervals.size() == 3);
+    ChromeTrace trace = ExportChrome(db, "root-owner");
+    CheckEveryProjectedInterval(trace, intervals);
+    CHECK(trace.Get("Helper").args->at("executionId") == "root-child");
+  }
 }
 
 TEST_CASE("chrome export of the Atomiton conductor's real streams", "[export][chrome]") {

@@ -277,6 +277,83 @@ TEST_CASE("run tree: two child runs of one node get distinct paths, a failed one
   CHECK(g.timing.self_us == 4000);
 }
 
+TEST_CASE("run tree: child runs of a root with children stand at the top level after its nodes",
+          "[compare]") {
+  TempDir dir;
+  auto store = StoreWithText(dir, ParentRun(true) + ChildRun("k1", "pf", 1010, "completed") +
+                                      ChildRun("k2", "pf", 1020, "error"));
+  RunTree tree = Tree(*store, "p");
+  CHECK(tree.diagnostics.empty());
+  std::vector<std::string> top;
+  for (size_t i : tree.top) top.push_back(tree.nodes[i].path);
+  CHECK(top == std::vector<std::string>{"g", "t", "pf/cf", "pf[2]/cf"});
+  const TreeNode& first = Node(tree, "pf/cf");
+  CHECK(first.child_run);
+  CHECK(first.execution_id == "k1");
+  CHECK(first.timing.depth == 0);
+  CHECK(*first.timing.start_us == 1010000);
+  CHECK(Node(tree, "pf/c").timing.depth == 1);
+  CHECK(Node(tree, "pf[2]/cf").timing.state == NodeState::kError);
+  // The root sends no state of its own: the failed child run fails the run.
+  CHECK(tree.run.status == RunStatus::kError);
+  // compare matches them like any node.
+  RunComparison c = CompareRuns(tree, tree);
+  CHECK(*Row(c, "pf/cf").delta_us == 0);
+  CHECK(*Row(c, "pf[2]/c").duration_a_us == 4000);
+  CHECK(c.only_in_a.empty());
+}
+
+// Child run "lk" of g, whose root lr is its only node, and a child run "gk" of
+// that root (leaf roots: the child-run nodes stand for them in RunTree).
+std::string LeafRootChildRuns() {
+  return R"({"executionId":"lk","seq":1,"timestamp":1010,"type":"started","data":{"rootNodeId":"lr","parentExecutionId":"p","parentNodeId":"g","nodes":[{"id":"lr","name":"LR","type":"task"}]}})"
+         "\n"
+         R"({"executionId":"gk","seq":1,"timestamp":1012,"type":"started","data":{"rootNodeId":"gr","parentExecutionId":"lk","parentNodeId":"lr","nodes":[{"id":"gr","name":"GR","type":"task"}]}})"
+         "\n"
+         R"({"executionId":"gk","seq":2,"timestamp":1013,"type":"state-change","nodeId":"gr","data":{"state":"executing"}})"
+         "\n"
+         R"({"executionId":"gk","seq":3,"timestamp":1015,"type":"state-change","nodeId":"gr","data":{"state":"completed"}})"
+         "\n"
+         R"({"executionId":"gk","seq":4,"timestamp":1016,"type":"completed"})"
+         "\n"
+         R"({"executionId":"lk","seq":2,"timestamp":1020,"type":"completed"})"
+         "\n";
+}
+
+TEST_CASE("run tree: a child run of a child run's leaf root stays, under the child-run node",
+          "[compare]") {
+  TempDir dir;
+  auto store = StoreWithText(dir, ParentRun(true) + LeafRootChildRuns());
+  RunTree tree = Tree(*store, "p");
+  CHECK(tree.diagnostics.empty());
+  const TreeNode& leaf_run = Node(tree, "g/lr");
+  CHECK(leaf_run.child_run);
+  REQUIRE(leaf_run.timing.children.size() == 1);
+  const TreeNode& grandchild = tree.nodes[leaf_run.timing.children[0]];
+  CHECK(grandchild.path == "g/lr/gr");
+  CHECK(grandchild.child_run);
+  CHECK(grandchild.execution_id == "gk");
+  CHECK(*grandchild.timing.duration_us == 4000);
+}
+
+TEST_CASE("run tree: a derived group keeps the progress it sent itself", "[compare]") {
+  TempDir dir;
+  auto store = StoreWithText(
+      dir,
+      R"({"executionId":"q","seq":1,"timestamp":1000,"type":"started","data":{"rootNodeId":"pf","nodes":[{"id":"pf","name":"PF","type":"group"},{"id":"g","name":"G","type":"group","parentId":"pf"},{"id":"x","name":"X","type":"task","parentId":"g"}]}})"
+      "\n"
+      R"({"executionId":"q","seq":2,"timestamp":1001,"type":"state-change","nodeId":"x","data":{"state":"executing"}})"
+      "\n"
+      R"({"executionId":"q","seq":3,"timestamp":1002,"type":"progress","nodeId":"g","data":{"progress":40}})"
+      "\n");
+  RunTree tree = Tree(*store, "q");
+  const TreeNode& g = Node(tree, "g");
+  CHECK(g.timing.derived);
+  CHECK(g.timing.state == NodeState::kExecuting);
+  REQUIRE(g.timing.progress.has_value());
+  CHECK(*g.timing.progress == 40);
+}
+
 TEST_CASE("run tree: a child run naming an undeclared node is left out with a diagnostic",
           "[compare]") {
   TempDir dir;
@@ -287,11 +364,13 @@ TEST_CASE("run tree: a child run naming an undeclared node is left out with a di
   for (const auto& node : tree.nodes) CHECK(node.execution_id == "p");
 }
 
-// The projection's nodes by the path RunTree gives them.
+// The projection's nodes by the path RunTree gives them. A child run whose
+// root has no children is one node in RunTree: the child-run node keeps the
+// path, its root node under it adds none.
 void ByPath(const NodeTrace& node, const std::string& prefix,
             std::map<std::string, const NodeTrace*>& out) {
   std::string path = prefix + node.node_id;
-  out[path] = &node;
+  out.emplace(path, &node);
   int child_runs = 0;
   for (const auto& child : node.child_traces) {
     if (child.child_execution_id.empty()) {
@@ -315,7 +394,10 @@ TEST_CASE("run tree agrees with the projection, child runs included", "[compare]
        {"repeated_flow", ""},
        {"inline child runs", ParentRun(true) + ChildRun("k1", "g", 1010, "completed") +
                                  ChildRun("k2", "g", 1020, "error")},
-       {"inline incomplete parent", ParentRun(false) + ChildRun("k1", "g", 1010, "error")}}));
+       {"inline incomplete parent", ParentRun(false) + ChildRun("k1", "g", 1010, "error")},
+       {"inline child runs of the root", ParentRun(true) + ChildRun("k1", "pf", 1010, "completed") +
+                                             ChildRun("k2", "pf", 1020, "error")},
+       {"inline child run of a child run's root", ParentRun(true) + LeafRootChildRuns()}}));
   INFO(c.name);
   TempDir dir;
   auto store = c.text.empty() ? StoreWithCase(dir, c.name) : StoreWithText(dir, c.text);
@@ -326,7 +408,18 @@ TEST_CASE("run tree agrees with the projection, child runs included", "[compare]
     auto trace = LoadTrace(*store, run.execution_id);
     REQUIRE(trace.has_value());
     std::map<std::string, const NodeTrace*> projected;
-    for (const auto& node : trace->nodes) ByPath(node, "", projected);
+    int root_runs = 0;  // child runs of a root with children stand in `nodes`
+    for (const auto& node : trace->nodes) {
+      if (node.child_execution_id.empty()) {
+        ByPath(node, "", projected);
+      } else {
+        ++root_runs;
+        ByPath(node,
+               trace->root_node_id + (root_runs > 1 ? "[" + std::to_string(root_runs) + "]" : "") +
+                   "/",
+               projected);
+      }
+    }
     RunTree tree = Tree(*store, run.execution_id);
     CHECK(tree.nodes.size() == projected.size());
     for (const auto& node : tree.nodes) {

@@ -3,10 +3,15 @@
 // after kBaseMs; fractions keep microseconds, so exports must stay exact.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -114,6 +119,42 @@ inline std::string IncompleteRun(const std::string& id) {
          EventLine(id, 6, 5, "progress", "g2", R"("progress":60)");
 }
 
+// The root is the flow's only node, so `nodes` is the root alone, and it sends
+// state-changes of its own: it starts 1 ms after the run and ends 2 ms before
+// it. A child run hangs under the root; its own root (also its only node) runs
+// inside the child run's times, not at them.
+inline std::string LeafRootRun(const std::string& id, const std::string& child_id) {
+  std::string nodes = R"("rootNodeId":"solo","nodes":[{"id":"solo","name":"Solo","type":"task"}])";
+  std::string child_nodes = R"("rootNodeId":"inner","parentExecutionId":")" + id +
+                            R"(","parentNodeId":"solo","nodes":[)"
+                            R"({"id":"inner","name":"Inner Root","type":"task"}])";
+  return EventLine(id, 1, 0, "started", "", nodes) +
+         EventLine(id, 2, 1, "state-change", "solo", State("executing")) +
+         EventLine(child_id, 1, 2.5, "started", "", child_nodes) +
+         EventLine(child_id, 2, 3.125, "state-change", "inner", State("executing")) +
+         EventLine(child_id, 3, 6.75, "state-change", "inner", State("completed")) +
+         EventLine(child_id, 4, 7.25, "completed") +
+         EventLine(id, 3, 8, "state-change", "solo", State("completed")) +
+         EventLine(id, 4, 10, "completed");
+}
+
+// The root has children (so `nodes` stands for them) and a child run of its
+// own, whose root is its only node and runs inside the child run's times.
+inline std::string RootWithChildRun(const std::string& id, const std::string& child_id) {
+  std::string nodes = R"("rootNodeId":"top","nodes":[{"id":"top","name":"Top","type":"flow"},)"
+                      R"({"id":"a","name":"A","type":"task","parentId":"top"}])";
+  std::string child_nodes = R"("rootNodeId":"helper","parentExecutionId":")" + id +
+                            R"(","parentNodeId":"top","nodes":[)"
+                            R"({"id":"helper","name":"Helper","type":"task"}])";
+  return EventLine(id, 1, 0, "started", "", nodes) +
+         EventLine(id, 2, 0.5, "state-change", "a", State("executing")) +
+         EventLine(id, 3, 2, "state-change", "a", State("completed")) +
+         EventLine(child_id, 1, 3, "started", "", child_nodes) +
+         EventLine(child_id, 2, 3.5, "state-change", "helper", State("executing")) +
+         EventLine(child_id, 3, 5.25, "state-change", "helper", State("completed")) +
+         EventLine(child_id, 4, 6, "completed") + EventLine(id, 4, 7, "completed");
+}
+
 inline ProcessResult ExportCli(const std::string& db, std::vector<std::string> args) {
   args.insert(args.begin(), {"--db", db});
   return RunCli(args);
@@ -146,6 +187,49 @@ inline boost::json::value ParseJson(const std::string& text) {
   return value;
 }
 
+// A node of `extrace show --json` that has a start: every export must draw it
+// with exactly this start and duration.
+struct ProjectedInterval {
+  std::string execution_id;  // the run holding the node; a child run: its own id
+  std::string node_id;
+  bool child_run = false;  // the node that stands for a child run
+  int64_t start_us = 0;
+  std::optional<int64_t> duration_us;
+};
+
+// The JSON's milliseconds as integer microseconds. Below 2^53 / 1000 ms a
+// double is off by far less than half a microsecond, so rounding is exact.
+inline int64_t MillisToMicros(const boost::json::value& ms) {
+  return std::llround(ms.to_number<double>() * 1000);
+}
+
+inline void CollectIntervals(const boost::json::object& node, const std::string& execution_id,
+                             std::vector<ProjectedInterval>& out) {
+  const auto* child_run = node.if_contains("executionId");
+  std::string holder = child_run ? std::string(child_run->as_string()) : execution_id;
+  if (MillisToMicros(node.at("startTime")) != 0) {
+    ProjectedInterval interval{holder,
+                               std::string(node.at("nodeId").as_string()),
+                               child_run != nullptr,
+                               MillisToMicros(node.at("startTime")),
+                               {}};
+    if (const auto* duration = node.if_contains("duration"))
+      interval.duration_us = MillisToMicros(*duration);
+    out.push_back(interval);
+  }
+  if (const auto* children = node.if_contains("childTraces"))
+    for (const auto& child : children->as_array()) CollectIntervals(child.as_object(), holder, out);
+}
+
+// Every node with a start in `extrace show ID --json`, to any depth.
+inline std::vector<ProjectedInterval> ProjectedIntervals(const std::string& db,
+                                                         const std::string& id) {
+  boost::json::value trace = ParseJson(ExportOk(db, {"show", id, "--json"}));
+  std::vector<ProjectedInterval> out;
+  for (const auto& node : trace.at("nodes").as_array()) CollectIntervals(node.as_object(), id, out);
+  return out;
+}
+
 // The Atomiton conductor's real streams (shared/examples/atomiton, kept as
 // golden inputs), each for its own store: the literal files repeat the
 // execution ids of the others.
@@ -153,7 +237,8 @@ inline std::vector<std::string> AtomitonStreams() {
   std::vector<std::string> files;
   for (const char* name :
        {"hello_world_flow", "hello_world_flow_literal", "node_error", "node_error_literal"})
-    files.push_back(std::string(EXTRACE_GOLDEN_DIR) + "/atomiton_" + name + "/events.jsonl");
+    // fmt, not operator+: g++ 12 reports a false -Warray-bounds on the chain.
+    files.push_back(fmt::format("{}/atomiton_{}/events.jsonl", EXTRACE_GOLDEN_DIR, name));
   return files;
 }
 

@@ -168,12 +168,12 @@ TEST_CASE("otlp export of nested groups and a child run", "[export][otlp]") {
   SECTION("one span per run and node, in one trace") {
     CHECK(trace.spans.size() == 11);  // the run, 7 nodes, the child run and its 2 nodes
     CHECK(trace.spans[0]->at("traceId") == OtlpTraceId("nested-run").c_str());
-    CHECK(trace.SpanId("Nested Flow") == OtlpRunSpanId("nested-run"));
+    CHECK(trace.SpanId("run Nested Flow") == OtlpRunSpanId("nested-run"));
     CHECK(trace.SpanId("Leaf 1") == OtlpNodeSpanId("nested-run", "leaf1"));
   }
   SECTION("parents follow the hierarchy, through the child run") {
-    CHECK(trace.ParentId("Nested Flow").empty());
-    CHECK(trace.ParentId("Outer") == trace.SpanId("Nested Flow"));
+    CHECK(trace.ParentId("run Nested Flow").empty());
+    CHECK(trace.ParentId("Outer") == trace.SpanId("run Nested Flow"));
     CHECK(trace.ParentId("Inner") == trace.SpanId("Outer"));
     CHECK(trace.ParentId("Leaf 2") == trace.SpanId("Inner"));
     CHECK(trace.ParentId("Side") == trace.SpanId("Outer"));
@@ -186,7 +186,7 @@ TEST_CASE("otlp export of nested groups and a child run", "[export][otlp]") {
     const auto& leaf = trace.Named("Leaf 1");
     CHECK(leaf.at("startTimeUnixNano") == Nanos(kBaseUs + 1500).c_str());
     CHECK(leaf.at("endTimeUnixNano") == Nanos(kBaseUs + 6000).c_str());
-    CHECK(trace.Named("Nested Flow").at("endTimeUnixNano") == Nanos(kBaseUs + 15000).c_str());
+    CHECK(trace.Named("run Nested Flow").at("endTimeUnixNano") == Nanos(kBaseUs + 15000).c_str());
   }
   SECTION("status ok for completed spans") {
     for (const auto* span : trace.spans) CHECK(span->at("status").at("code") == 1);
@@ -207,7 +207,7 @@ TEST_CASE("otlp export of nested groups and a child run", "[export][otlp]") {
     CHECK(*Attribute(leaf2[1].as_object(), "progress") ==
           boost::json::parse(R"({"doubleValue":40.5})"));
     // The run's span carries the run's overall progress after each progress event.
-    const auto& run_events = trace.Named("Nested Flow").at("events").as_array();
+    const auto& run_events = trace.Named("run Nested Flow").at("events").as_array();
     auto progress = std::find_if(run_events.begin(), run_events.end(),
                                  [](const auto& e) { return e.at("name") == "progress"; });
     REQUIRE(progress != run_events.end());
@@ -220,7 +220,7 @@ TEST_CASE("otlp export of nested groups and a child run", "[export][otlp]") {
     CHECK(*Attribute(leaf, "extrace.node.id") == boost::json::parse(R"({"stringValue":"leaf1"})"));
     CHECK(*Attribute(leaf, "extrace.execution_id") ==
           boost::json::parse(R"({"stringValue":"nested-run"})"));
-    CHECK(*Attribute(trace.Named("Nested Flow"), "extrace.run.progress") ==
+    CHECK(*Attribute(trace.Named("run Nested Flow"), "extrace.run.progress") ==
           boost::json::parse(R"({"intValue":"100"})"));
     CHECK(*Attribute(trace.Named("Child Flow"), "extrace.execution_id") ==
           boost::json::parse(R"({"stringValue":"child-1"})"));
@@ -238,7 +238,7 @@ TEST_CASE("otlp export of a failed run: error status with the message", "[export
   OtlpTrace trace = ExportOtlp(db, "failed-run");
   CHECK(trace.Named("B").at("status") ==
         boost::json::parse(R"({"code":2,"message":"disk on fire"})"));
-  CHECK(trace.Named("Failing Flow").at("status") ==
+  CHECK(trace.Named("run Failing Flow").at("status") ==
         boost::json::parse(R"({"code":2,"message":"run failed: b"})"));
   CHECK(trace.Named("A").at("status").at("code") == 1);
   // C never ran: a point where the run ended, marked as never started.
@@ -250,7 +250,7 @@ TEST_CASE("otlp export of a failed run: error status with the message", "[export
   const auto& b_events = trace.Named("B").at("events").as_array();
   CHECK(*Attribute(b_events.back().as_object(), "errorMessage") ==
         boost::json::parse(R"({"stringValue":"disk on fire"})"));
-  const auto& run_events = trace.Named("Failing Flow").at("events").as_array();
+  const auto& run_events = trace.Named("run Failing Flow").at("events").as_array();
   CHECK(run_events.back().at("name") == "error");
 }
 
@@ -259,7 +259,7 @@ TEST_CASE("otlp export of an incomplete run: open spans end at the last event", 
   std::string db = dir.File("t.db");
   testing::IngestTestRuns(db);
   OtlpTrace trace = ExportOtlp(db, "open-run");
-  for (const char* name : {"Open Flow", "G", "G2", "H"}) {
+  for (const char* name : {"run Open Flow", "G", "G2", "H"}) {
     INFO(name);
     const auto& span = trace.Named(name);
     CHECK(span.at("endTimeUnixNano") == Nanos(kBaseUs + 5000).c_str());
@@ -267,7 +267,7 @@ TEST_CASE("otlp export of an incomplete run: open spans end at the last event", 
     CHECK(span.at("status").at("code") == 0);
   }
   CHECK(Attribute(trace.Named("G1"), "extrace.open") == nullptr);
-  CHECK(*Attribute(trace.Named("Open Flow"), "extrace.run.status") ==
+  CHECK(*Attribute(trace.Named("run Open Flow"), "extrace.run.status") ==
         boost::json::parse(R"({"stringValue":"incomplete"})"));
 }
 
@@ -315,6 +315,73 @@ TEST_CASE("otlp export of a flow's runs: one object per line", "[export][otlp]")
   REQUIRE(written.exit_code == 0);
   CHECK(testing::ReadFile(file) == ExportOk(db, {"export", "--flow", "nflow", "--format", "otlp"}));
   CHECK(written.err.find("2 runs") != std::string::npos);
+}
+
+// Every node that has a start in `show --json` is a span of its own (found by
+// its id) with exactly that start and duration, in nanoseconds.
+void CheckEveryProjectedInterval(const OtlpTrace& trace,
+                                 const std::vector<testing::ProjectedInterval>& intervals) {
+  for (const auto& interval : intervals) {
+    INFO(interval.execution_id << " " << interval.node_id
+                               << (interval.child_run ? " (child run)" : ""));
+    std::string id = interval.child_run ? OtlpRunSpanId(interval.execution_id)
+                                        : OtlpNodeSpanId(interval.execution_id, interval.node_id);
+    auto it = trace.by_id.find(id);
+    REQUIRE(it != trace.by_id.end());
+    const boost::json::object& span = *it->second;
+    CHECK(span.at("startTimeUnixNano") == Nanos(interval.start_us).c_str());
+    if (interval.duration_us)
+      CHECK(span.at("endTimeUnixNano") == Nanos(interval.start_us + *interval.duration_us).c_str());
+  }
+}
+
+TEST_CASE("otlp export keeps a root's own interval, and a child run's root's", "[export][otlp]") {
+  TempDir dir;
+  std::string db = dir.File("t.db");
+  testing::Ingest(db, testing::LeafRootRun("leaf-root", "leaf-child") +
+                          testing::RootWithChildRun("root-owner", "root-child"));
+
+  SECTION("a root that is the only node, with a child run under it") {
+    auto intervals = testing::ProjectedIntervals(db, "leaf-root");
+    // The root, the child run and the child run's root: each with times of its own.
+    REQUIRE(intervals.size() == 3);
+    CHECK(intervals[0].start_us == kBaseUs + 1000);
+    CHECK(intervals[0].duration_us == 7000);
+    OtlpTrace trace = ExportOtlp(db, "leaf-root");
+    CheckEveryProjectedInterval(trace, intervals);
+    // The run is a span of its own, the parent of the root's, with the run's times.
+    CHECK(trace.spans.size() == 4);
+    const auto& run = *trace.by_id.at(OtlpRunSpanId("leaf-root"));
+    CHECK(run.at("startTimeUnixNano") == Nanos(kBaseUs).c_str());
+    CHECK(run.at("endTimeUnixNano") == Nanos(kBaseUs + 10000).c_str());
+    CHECK(trace.by_id.at(OtlpNodeSpanId("leaf-root", "solo"))->at("parentSpanId") ==
+          OtlpRunSpanId("leaf-root").c_str());
+    // Looked up by name, as a reader would, the root is one span with its own
+    // times: the run's span is named "run Solo".
+    std::vector<const boost::json::object*> solo;
+    for (const auto& [id, span] : trace.by_id)
+      if (span->at("name") == "Solo") solo.push_back(span);
+    REQUIRE(solo.size() == 1);
+    CHECK(solo[0]->at("startTimeUnixNano") == Nanos(kBaseUs + 1000).c_str());
+    CHECK(run.at("name") == "run Solo");
+  }
+  SECTION("the same rule for a child run exported alone") {
+    auto intervals = testing::ProjectedIntervals(db, "leaf-child");
+    REQUIRE(intervals.size() == 1);
+    CHECK(intervals[0].start_us == kBaseUs + 3125);
+    CheckEveryProjectedInterval(ExportOtlp(db, "leaf-child"), intervals);
+  }
+  SECTION("a child run of a root that has children is a child of the run's span") {
+    auto intervals = testing::ProjectedIntervals(db, "root-owner");
+    // A, the child run and its root.
+    REQUIRE(intervals.size() == 3);
+    OtlpTrace trace = ExportOtlp(db, "root-owner");
+    CheckEveryProjectedInterval(trace, intervals);
+    CHECK(trace.by_id.at(OtlpNodeSpanId("root-child", "helper"))->at("parentSpanId") ==
+          OtlpRunSpanId("root-child").c_str());
+    CHECK(trace.by_id.at(OtlpRunSpanId("root-child"))->at("parentSpanId") ==
+          OtlpRunSpanId("root-owner").c_str());
+  }
 }
 
 TEST_CASE("otlp export of the Atomiton conductor's real streams", "[export][otlp]") {

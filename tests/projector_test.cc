@@ -302,15 +302,133 @@ TEST_CASE("projector: a child run is stitched into its parent node", "[projector
 namespace extrace {
 namespace {
 
-TEST_CASE("projector: a group without state-changes has no events of its own", "[projector]") {
+TEST_CASE("projector: a group without state-changes keeps its own progress events", "[projector]") {
   auto trace = Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g")}),
                         Progress("g", 40, 1001), State("a", "executing", 1002)});
   const NodeTrace& group = trace.nodes.at(0);
-  CHECK(group.events.empty());
-  CHECK(group.progress == 0);
+  // Its state and times come from its children; what it sent itself stays its own.
   CHECK(group.state == NodeState::kExecuting);
-  CHECK(trace.events.size() == 3);  // the group's progress stays in the run's events
+  CHECK(group.start_us == 1002000);
+  REQUIRE(group.events.size() == 1);
+  CHECK(group.events[0].type == EventType::kProgress);
+  CHECK(group.events[0].timestamp_us == 1001000);
+  CHECK(group.events[0].data_json == R"({"progress":40,"message":"m"})");
+  CHECK(group.progress == 40);
+  CHECK(trace.events.size() == 3);  // and the run's events still hold it
   CHECK(trace.diagnostics.empty());
+  // Once its children are done it reads 100, as any completed node.
+  auto done = Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g")}),
+                       Progress("g", 40, 1001), State("a", "executing", 1002),
+                       State("a", "completed", 1003), Completed(1004)});
+  CHECK(done.nodes.at(0).state == NodeState::kCompleted);
+  CHECK(done.nodes.at(0).progress == 100);
+  CHECK(done.nodes.at(0).events.size() == 1);
+}
+
+TEST_CASE("projector: a leaf with a child run keeps its own progress events", "[projector]") {
+  auto child_events = Events({
+      R"({"executionId":"c","timestamp":2000,"type":"started","data":{"rootNodeId":"cr","parentExecutionId":"r","parentNodeId":"leaf","nodes":[{"id":"cr","name":"Child","type":"t"}]}})",
+      R"({"executionId":"c","timestamp":2001,"type":"state-change","nodeId":"cr","data":{"state":"executing"}})",
+  });
+  ExecutionTrace child = ProjectRun("c", child_events);
+  auto parent_events = Events({Started("root", {Node("root"), Node("leaf", "root")}),
+                               Progress("leaf", 30, 1500), Progress("leaf", 60, 2500)});
+  ExecutionTrace parent = ProjectRun("r", parent_events, {child});
+  const NodeTrace& leaf = parent.nodes.at(0);
+  CHECK(leaf.state == NodeState::kExecuting);  // derived from the child run
+  CHECK(leaf.start_us == 2000000);
+  CHECK(leaf.progress == 60);
+  REQUIRE(leaf.events.size() == 2);
+  CHECK(leaf.events[1].data_json == R"({"progress":60,"message":"m"})");
+  REQUIRE(leaf.child_traces.size() == 1);
+  CHECK(leaf.child_traces[0].child_execution_id == "c");
+  // The leaf is executing at 60%: so is the run.
+  CHECK(parent.overall_progress == 60);
+}
+
+std::string ProgressData(const std::string& node, const std::string& data, double ts) {
+  return fmt::format(
+      R"({{"executionId":"r","timestamp":{},"type":"progress","nodeId":"{}","data":{}}})", ts, node,
+      data);
+}
+
+TEST_CASE("projector: progress data always has a message, empty when none came in", "[projector]") {
+  auto trace = Project({Started("n", {Node("n")}), State("n", "executing", 1001),
+                        ProgressData("n", R"({"progress":10})", 1002),
+                        ProgressData("n", R"({"progress":20,"message":null})", 1003),
+                        ProgressData("n", R"({"step":3,"progress":30})", 1004),
+                        ProgressData("n", R"({"progress":40,"message":"m","step":4})", 1005)});
+  const NodeTrace& node = trace.nodes.at(0);
+  REQUIRE(node.events.size() == 5);
+  CHECK(node.events[1].data_json == R"({"progress":10,"message":""})");
+  CHECK(node.events[2].data_json == R"({"progress":20,"message":""})");
+  CHECK(node.events[3].data_json == R"({"progress":30,"message":"","step":3})");
+  CHECK(node.events[4].data_json == R"({"progress":40,"message":"m","step":4})");
+  auto json = Json(trace);
+  const auto& events = json["events"].as_array();
+  REQUIRE(events.size() == 6);
+  for (size_t i = 2; i < 6; ++i) {
+    const auto& data = events[i].at("data").as_object();
+    INFO(boost::json::serialize(data));
+    CHECK(data.at("nodeId") == "n");
+    CHECK(data.at("progress").is_int64());
+    CHECK(data.at("allNodes").is_array());
+    CHECK(data.at("message") == (i == 5 ? "m" : ""));
+  }
+  CHECK(events[4].at("data").at("step") == 3);
+}
+
+// A child run "c<n>" of node `parent` in run "r", from `start` ms, ending in `end`.
+ExecutionTrace ChildOf(const std::string& parent, int n, int start, const std::string& end) {
+  std::string id = fmt::format("c{}", n);
+  auto line = [&](int offset, const std::string& rest) {
+    return fmt::format(R"({{"executionId":"{}","timestamp":{},{}}})", id, start + offset, rest);
+  };
+  auto events = Events({
+      line(
+          0,
+          fmt::format(
+              R"("type":"started","data":{{"rootNodeId":"k{}","parentExecutionId":"r","parentNodeId":"{}","nodes":[{{"id":"k{}","name":"K{}","type":"t"}}]}})",
+              n, parent, n, n)),
+      line(1, fmt::format(R"("type":"state-change","nodeId":"k{}","data":{{"state":"executing"}})",
+                          n)),
+      line(2, fmt::format(R"("type":"state-change","nodeId":"k{}","data":{{"state":"{}"}})", n,
+                          end == "error" ? "error" : "completed")),
+      line(3, fmt::format(R"("type":"{}","data":{{"message":"m"}})", end)),
+  });
+  return ProjectRun(id, events);
+}
+
+TEST_CASE("projector: a child run of a root with children stands in nodes after them",
+          "[projector]") {
+  std::vector<std::string> lines = {
+      Started("root", {Node("root"), Node("a", "root"), Node("loose")}),
+      State("a", "executing", 1001), State("a", "completed", 1002), Completed(1100)};
+  ExecutionTrace trace =
+      ProjectRun("r", Events(lines),
+                 {ChildOf("root", 1, 1010, "completed"), ChildOf("root", 2, 1020, "error")});
+  // The root's children, the nodes declared without a parent, then the root's
+  // child runs in the order given (by start time).
+  REQUIRE(trace.nodes.size() == 4);
+  CHECK(trace.nodes[0].node_id == "a");
+  CHECK(trace.nodes[1].node_id == "loose");
+  CHECK(trace.nodes[2].child_execution_id == "c1");
+  CHECK(trace.nodes[2].node_id == "k1");
+  CHECK(trace.nodes[2].start_us == 1010000);
+  CHECK(trace.nodes[3].child_execution_id == "c2");
+  CHECK(trace.nodes[3].state == NodeState::kError);
+  CHECK(trace.diagnostics.empty());
+  // The root sends no state of its own: its failed child run fails the run, as
+  // it would through any node it stands for.
+  CHECK(trace.status == RunStatus::kError);
+
+  // A root with state of its own is defined by it.
+  lines.insert(lines.begin() + 1, State("root", "executing", 1000.5));
+  lines.insert(lines.end() - 1, State("root", "completed", 1099));
+  ExecutionTrace own = ProjectRun("r", Events(lines), {ChildOf("root", 2, 1020, "error")});
+  REQUIRE(own.nodes.size() == 3);
+  CHECK(own.nodes[2].child_execution_id == "c2");
+  CHECK(own.status == RunStatus::kCompleted);
 }
 
 }  // namespace
