@@ -308,6 +308,7 @@ TEST_CASE("extrace regressions names the slower node and exits 12", "[regression
     CHECK(root.at("run").as_string() == "r107-" + std::to_string(7 * 7777 % 9973));
     CHECK(root.at("status").as_string() == "regressed");
     CHECK(root.at("basis").as_string() == "median+mad");
+    CHECK(root.at("spread").as_string() == "measured");
     CHECK(root.at("threshold").to_number<double>() == 1.5);
     CHECK(root.at("baselineRuns").as_array().size() == 7);
     const auto& regressions = root.at("regressions").as_array();
@@ -452,6 +453,7 @@ TEST_CASE("a 3x slowdown after two identical runs is a regression, judged by the
     const auto& root = json.as_object();
     CHECK(root.at("status").as_string() == "regressed");
     CHECK(root.at("basis").as_string() == "ratio");
+    CHECK(root.at("spread").is_null());
     CHECK(root.at("minBaselineRuns").to_number<int64_t>() == 1);
     CHECK(root.at("minSpreadRuns").to_number<int64_t>() == 3);
     CHECK(root.at("baselineRuns").as_array().size() == 2);

@@ -12,6 +12,7 @@
 // --json (times in plain decimal ms):
 //   {"flow", "run", "runStatus", "status": "regressed" | "ok" | "not-enough-runs",
 //    "basis": "ratio" | "median+mad" | null (not-enough-runs),
+//    "spread": null (unknown: basis "ratio" or null) | "measured" (per finding),
 //    "threshold", "k", "minBaselineRuns" (1), "minSpreadRuns" (3),
 //    "baselineRuns": [ids, newest first], "judgedNodes", "unjudgedNodes",
 //    "regressions": [{"nodeId", "nodeName", "parentId", "group", "basis", "baseline" (median),
@@ -58,6 +59,13 @@ std::string ReportJson(const RegressionReport& report) {
   w.Key("basis");
   if (report.basis)
     w.String(JudgementBasisName(*report.basis));
+  else
+    w.Raw("null");
+  // The run-level word on the spread: null while it is unknown (fewer than
+  // minSpreadRuns baseline runs), "measured" when each finding carries its own.
+  w.Key("spread");
+  if (report.basis == JudgementBasis::kMedianMad)
+    w.String("measured");
   else
     w.Raw("null");
   w.Key("threshold");
