@@ -18,7 +18,7 @@
 #include "bench/flow_generator.h"
 #include "bench/recorder_api.h"
 #include "extrace/extrace.h"
-#include "storage/event_json.h"
+#include "format/event_json.h"
 
 namespace extrace::bench {
 namespace {

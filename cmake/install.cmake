@@ -8,13 +8,14 @@ set(EXTRACE_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/extrace)
 
 # The exported names: extrace::extrace, extrace::recorder, and what they stand on.
 set_target_properties(extrace_public PROPERTIES EXPORT_NAME headers)
+set_target_properties(extrace_format PROPERTIES EXPORT_NAME format)
 set_target_properties(extrace_storage PROPERTIES EXPORT_NAME storage)
 set_target_properties(extrace_recorder PROPERTIES EXPORT_NAME recorder)
 set_target_properties(extrace_query PROPERTIES EXPORT_NAME query)
 set_target_properties(extrace PROPERTIES EXPORT_NAME extrace)
 
 install(TARGETS extrace_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS extrace extrace_public extrace_storage extrace_recorder extrace_query
+install(TARGETS extrace extrace_public extrace_format extrace_storage extrace_recorder extrace_query
   EXPORT extraceTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "storage/event_json.h"
+#include "format/event_json.h"
 
 namespace extrace {
 namespace {

@@ -12,10 +12,11 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "format/canonical_scan.h"
+#include "format/event_json.h"
+#include "format/json_text.h"
+#include "format/run_status.h"
 #include "query/group_derivation.h"
-#include "storage/canonical_scan.h"
-#include "storage/event_json.h"
-#include "storage/json_text.h"
 
 namespace extrace {
 namespace {
@@ -513,12 +514,11 @@ class Projection {
   }
 
   RunStatus ComputeStatus() {
-    if (end_seq_ == 0) return RunStatus::kIncomplete;
-    if (end_type_ == EventType::kError || any_node_error_) return RunStatus::kError;
     // The root stands outside `nodes` when it has children; its own state counts too.
-    if (root_ != kNone && nodes_[root_].has_own_state && nodes_[root_].state == NodeState::kError)
-      return RunStatus::kError;
-    return RunStatus::kCompleted;
+    bool root_failed =
+        root_ != kNone && nodes_[root_].has_own_state && nodes_[root_].state == NodeState::kError;
+    return RunStatusOf(end_seq_ == 0 ? std::nullopt : std::optional<EventType>(end_type_),
+                       any_node_error_ || root_failed);
   }
 
   std::span<const Event> events_;

@@ -2,7 +2,7 @@
 // plain decimal milliseconds exact to the microsecond.
 #include "query/trace_json.h"
 
-#include "storage/json_text.h"
+#include "format/json_text.h"
 
 namespace extrace {
 namespace {

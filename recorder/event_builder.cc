@@ -9,8 +9,8 @@
 #include <iterator>
 #include <random>
 
-#include "storage/event_json.h"
-#include "storage/json_text.h"
+#include "format/event_json.h"
+#include "format/json_text.h"
 
 namespace extrace::recorder {
 

@@ -12,9 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "format/event_json.h"
+#include "format/json_text.h"
 #include "render/report_assets.h"
-#include "storage/event_json.h"
-#include "storage/json_text.h"
 
 namespace extrace {
 namespace {

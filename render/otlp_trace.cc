@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "format/event_json.h"
+#include "format/json_text.h"
 #include "render/run_spans.h"
-#include "storage/event_json.h"
-#include "storage/json_text.h"
 
 namespace extrace {
 namespace {

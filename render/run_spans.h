@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "extrace/trace.h"
-#include "storage/event_json.h"
+#include "format/event_json.h"
 
 namespace extrace::render_internal {
 

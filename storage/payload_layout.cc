@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "storage/canonical_scan.h"
+#include "format/canonical_scan.h"
 
 namespace extrace::payload_layout {
 namespace {

@@ -17,7 +17,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "storage/event_json.h"
+#include "format/event_json.h"
+#include "format/run_status.h"
 #include "storage/event_store.h"
 #include "storage/log_format.h"
 #include "storage/migrations.h"
@@ -42,13 +43,6 @@ struct EventKeyOutcome {
   enum Kind { kStored, kDuplicate, kConflict } kind;
   std::string message;
 };
-
-RunStatus StatusOf(const RunSummary& run, bool error_child) {
-  if (!run.end_type) return RunStatus::kIncomplete;
-  if (*run.end_type == EventType::kError || run.error_nodes > 0 || error_child)
-    return RunStatus::kError;
-  return RunStatus::kCompleted;
-}
 
 class SqliteEventStore final : public EventStore {
  public:
@@ -752,7 +746,7 @@ void ResolveStatuses(std::vector<SummaryRow>& rows) {
     if (auto it = children.find(run.execution_id); it != children.end())
       for (size_t child : it->second)
         failed_child = (resolve(child) == RunStatus::kError) || failed_child;
-    run.status = StatusOf(run, failed_child);
+    run.status = RunStatusOf(run.end_type, run.error_nodes > 0 || failed_child);
     marks[i] = Mark::kResolved;
     return run.status;
   };

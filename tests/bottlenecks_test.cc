@@ -12,9 +12,9 @@
 #include <numeric>
 #include <sstream>
 
+#include "format/event_json.h"
 #include "query/compare.h"
 #include "query/run_timings.h"
-#include "storage/event_json.h"
 #include "test_support.h"
 
 namespace extrace {

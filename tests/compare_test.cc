@@ -11,8 +11,8 @@
 #include <map>
 #include <sstream>
 
+#include "format/event_json.h"
 #include "query/trace_loader.h"
-#include "storage/event_json.h"
 #include "test_support.h"
 
 namespace extrace {

@@ -1,7 +1,7 @@
 // Tests of EventParser::Parse and ReadStartedInfo (storage/event_json.h): every
 // rule of section 1 of shared/event-format.md, one at a time, and that data
 // the format does not name comes back verbatim in data_json.
-#include "storage/event_json.h"
+#include "format/event_json.h"
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>

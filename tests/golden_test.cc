@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "format/event_json.h"
 #include "query/trace_json.h"
 #include "query/trace_loader.h"
-#include "storage/event_json.h"
 #include "storage/event_store.h"
 #include "test_support.h"
 

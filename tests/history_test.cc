@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "storage/event_json.h"
+#include "format/event_json.h"
 #include "storage/event_store.h"
 #include "test_support.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/event_json.h"
+#include "format/event_json.h"
 #include "storage/event_store.h"
 #include "test_support.h"
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "format/event_json.h"
 #include "query/trace_json.h"
-#include "storage/event_json.h"
 
 namespace extrace {
 namespace {

@@ -1,12 +1,12 @@
 // Node times from the summaries (query/run_timings.h) agree with the
 // projection, and self time is a group's time not covered by its children.
-#include <fstream>
+#include "query/run_timings.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
 
-#include "query/run_timings.h"
+#include "format/event_json.h"
 #include "query/trace_loader.h"
-#include "storage/event_json.h"
 #include "test_support.h"
 
 namespace extrace {
@@ -56,8 +56,8 @@ TEST_CASE("run timings: derived groups and self time of nested groups", "[timing
 }
 
 TEST_CASE("run timings agree with the projection on every golden case", "[timings]") {
-  for (const char* name : {"nested_groups", "skipped_nodes", "node_error_run_completed", "crashed_run",
-                           "atomiton_hello_world_flow", "anomalies"}) {
+  for (const char* name : {"nested_groups", "skipped_nodes", "node_error_run_completed",
+                           "crashed_run", "atomiton_hello_world_flow", "anomalies"}) {
     DYNAMIC_SECTION(name) {
       testing::TempDir dir;
       auto store = StoreWithCase(dir, name);

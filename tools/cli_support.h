@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "extrace/status.h"
+#include "format/json_text.h"
 #include "storage/event_store.h"
-#include "storage/json_text.h"
 #include "tools/commands.h"
 
 namespace extrace::cli {

@@ -5,10 +5,10 @@
 
 #include <cstdio>
 
+#include "format/json_text.h"
 #include "query/bottlenecks.h"
 #include "query/compare.h"
 #include "storage/event_store.h"
-#include "storage/json_text.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"

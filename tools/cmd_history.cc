@@ -32,9 +32,9 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "format/json_text.h"
 #include "query/history.h"
 #include "storage/event_store.h"
-#include "storage/json_text.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"

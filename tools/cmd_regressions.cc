@@ -25,9 +25,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "format/json_text.h"
 #include "query/regressions.h"
 #include "storage/event_store.h"
-#include "storage/json_text.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"

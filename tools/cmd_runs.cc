@@ -9,14 +9,15 @@
 #include <string_view>
 #include <tuple>
 
+#include "format/event_json.h"
+#include "format/event_line.h"
+#include "format/json_text.h"
 #include "query/trace_json.h"
 #include "query/trace_loader.h"
 #include "render/chrome_trace.h"
 #include "render/otlp_trace.h"
 #include "render/terminal_timeline.h"
-#include "storage/event_json.h"
 #include "storage/event_store.h"
-#include "storage/json_text.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
@@ -254,24 +255,7 @@ int Events(const GlobalOptions& global, const std::string& id, const std::string
   auto status = (*store)->ForEachEvent(run->execution_id, [&](Event&& event) {
     if (!node.empty() && event.node_id != node) return;
     out.clear();
-    JsonWriter w(out);
-    w.BeginObject();
-    w.Key("executionId");
-    w.String(event.execution_id);
-    w.Key("seq");
-    w.Int(event.seq);
-    w.Key("timestamp");
-    w.Millis(event.timestamp_us);
-    w.Key("type");
-    w.String(EventTypeName(event.type));
-    if (!event.node_id.empty()) {
-      w.Key("nodeId");
-      w.String(event.node_id);
-    }
-    w.Key("data");
-    w.Raw(event.data_json.empty() ? "{}" : event.data_json);
-    w.EndObject();
-    out += '\n';
+    AppendEventLine(out, event);
     std::fwrite(out.data(), 1, out.size(), stdout);
   });
   if (!status) return Fail("events", status.error());

@@ -1,5 +1,5 @@
 // The topological executor: see graph_executor.h.
-#include "tools/demo/graph_executor.h"
+#include "examples/demo/graph_executor.h"
 
 #include <algorithm>
 #include <condition_variable>

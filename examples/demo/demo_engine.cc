@@ -26,10 +26,10 @@
 #include <string_view>
 #include <vector>
 
+#include "examples/demo/demo_work.h"
+#include "examples/demo/graph_executor.h"
 #include "extrace/extrace.h"
-#include "storage/json_text.h"
-#include "tools/demo/demo_work.h"
-#include "tools/demo/graph_executor.h"
+#include "format/json_text.h"
 
 extern char** environ;
 

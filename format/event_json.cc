@@ -1,5 +1,5 @@
 // Parsing and validating events: see event_json.h.
-#include "storage/event_json.h"
+#include "format/event_json.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "storage/json_text.h"
+#include "format/json_text.h"
 
 namespace extrace {
 namespace {

@@ -1,5 +1,5 @@
 // Reading canonical JSON text without parsing it: see canonical_scan.h.
-#include "storage/canonical_scan.h"
+#include "format/canonical_scan.h"
 
 namespace extrace::canonical_scan {
 

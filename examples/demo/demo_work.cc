@@ -1,5 +1,5 @@
 // The demo engine's work steps: see demo_work.h.
-#include "tools/demo/demo_work.h"
+#include "examples/demo/demo_work.h"
 
 #include <fmt/format.h>
 

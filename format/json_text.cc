@@ -1,5 +1,5 @@
 // Canonical JSON text: see json_text.h.
-#include "storage/json_text.h"
+#include "format/json_text.h"
 
 #include <fmt/format.h>
 
