@@ -63,6 +63,36 @@ std::string_view RunStatusName(RunStatus status) {
   return "unknown";
 }
 
+std::string_view DiagnosticKindName(DiagnosticKind kind) {
+  switch (kind) {
+    case DiagnosticKind::kStartedWithoutGraph:
+      return "started_without_graph";
+    case DiagnosticKind::kMissingStarted:
+      return "missing_started";
+    case DiagnosticKind::kSecondStarted:
+      return "second_started";
+    case DiagnosticKind::kUndeclaredNode:
+      return "undeclared_node";
+    case DiagnosticKind::kInvalidState:
+      return "invalid_state";
+    case DiagnosticKind::kTimestampBackwards:
+      return "timestamp_backwards";
+    case DiagnosticKind::kEventAfterEnd:
+      return "event_after_end";
+    case DiagnosticKind::kEventBeforeStarted:
+      return "event_before_started";
+    case DiagnosticKind::kUndeclaredParentNode:
+      return "undeclared_parent_node";
+    case DiagnosticKind::kNestingTooDeep:
+      return "nesting_too_deep";
+    case DiagnosticKind::kChildRunCycle:
+      return "child_run_cycle";
+    case DiagnosticKind::kChildRunTooDeep:
+      return "child_run_too_deep";
+  }
+  return "unknown";
+}
+
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
     case StatusCode::kOk:

@@ -107,7 +107,9 @@ class Projection {
   }
 
  private:
-  void Diagnose(std::string text) { trace_.diagnostics.push_back(std::move(text)); }
+  void Diagnose(DiagnosticKind kind, std::string text) {
+    AddDiagnostic(trace_, kind, std::move(text));
+  }
 
   void DeclareGraph() {
     for (const Event& event : events_) {
@@ -119,7 +121,8 @@ class Projection {
         trace_.config_json = ToCanonicalJson(*config);
       auto info = ReadStartedInfo(data);
       if (!info) {
-        Diagnose(fmt::format("seq {}: the started event declares no usable graph: {}", event.seq,
+        Diagnose(DiagnosticKind::kStartedWithoutGraph,
+                 fmt::format("seq {}: the started event declares no usable graph: {}", event.seq,
                              info.error().message));
         return;
       }
@@ -138,7 +141,7 @@ class Projection {
       break;
     }
     if (started_seq_ == 0) {
-      Diagnose("no started event: the run's graph is unknown");
+      Diagnose(DiagnosticKind::kMissingStarted, "no started event: the run's graph is unknown");
       if (!events_.empty()) trace_.start_us = events_.front().timestamp_us;
       return;
     }
@@ -171,23 +174,27 @@ class Projection {
   size_t FindNode(const Event& event) {
     auto it = index_.find(event.node_id);
     if (it != index_.end()) return it->second;
-    Diagnose(fmt::format("seq {}: {} for undeclared node \"{}\"", event.seq,
+    Diagnose(DiagnosticKind::kUndeclaredNode,
+             fmt::format("seq {}: {} for undeclared node \"{}\"", event.seq,
                          EventTypeName(event.type), event.node_id));
     return kNone;
   }
 
   void Replay(const Event& event) {
     if (have_previous_ && event.timestamp_us < previous_us_)
-      Diagnose(fmt::format("seq {}: timestamp {} is earlier than the previous event's ({})",
-                           event.seq, FormatMillis(event.timestamp_us),
-                           FormatMillis(previous_us_)));
+      Diagnose(
+          DiagnosticKind::kTimestampBackwards,
+          fmt::format("seq {}: timestamp {} is earlier than the previous event's ({})", event.seq,
+                      FormatMillis(event.timestamp_us), FormatMillis(previous_us_)));
     have_previous_ = true;
     previous_us_ = event.timestamp_us;
     if (end_seq_ != 0)
-      Diagnose(fmt::format("seq {}: {} event after the run ended (seq {})", event.seq,
+      Diagnose(DiagnosticKind::kEventAfterEnd,
+               fmt::format("seq {}: {} event after the run ended (seq {})", event.seq,
                            EventTypeName(event.type), end_seq_));
     else if (started_seq_ != 0 && event.seq < started_seq_)
-      Diagnose(fmt::format("seq {}: {} event before the run's started event (seq {})", event.seq,
+      Diagnose(DiagnosticKind::kEventBeforeStarted,
+               fmt::format("seq {}: {} event before the run's started event (seq {})", event.seq,
                            EventTypeName(event.type), started_seq_));
 
     data_.Read(event.data_json);
@@ -197,6 +204,7 @@ class Projection {
       case EventType::kStarted:
         if (event.seq != started_seq_)
           Diagnose(
+              DiagnosticKind::kSecondStarted,
               fmt::format("seq {}: second started event (the first is seq {}): it restarts nothing",
                           event.seq, started_seq_));
         run_event.data_json = event.data_json.empty() ? "{}" : event.data_json;
@@ -240,7 +248,8 @@ class Projection {
     std::optional<NodeState> state;
     if (auto name = data.String("state")) state = ParseNodeState(*name);
     if (!state) {
-      Diagnose(fmt::format("seq {}: state-change without a valid state", event.seq));
+      Diagnose(DiagnosticKind::kInvalidState,
+               fmt::format("seq {}: state-change without a valid state", event.seq));
       return;
     }
     node.has_own_state = true;
@@ -445,7 +454,8 @@ class Projection {
       const auto& run = child_runs_[i];
       auto it = index_.find(run.parent_node_id);
       if (it == index_.end()) {
-        Diagnose(fmt::format("child run \"{}\" names undeclared parent node \"{}\"",
+        Diagnose(DiagnosticKind::kUndeclaredParentNode,
+                 fmt::format("child run \"{}\" names undeclared parent node \"{}\"",
                              run.execution_id, run.parent_node_id));
         continue;
       }
@@ -471,7 +481,8 @@ class Projection {
     const auto& runs = child_runs_of_[index];
     out.has_child_traces = !node.children.empty() || !runs.empty();
     if (!node.children.empty() && depth >= kMaxNodeDepth) {
-      Diagnose(fmt::format("node \"{}\": nesting deeper than {} levels is not shown", node.decl.id,
+      Diagnose(DiagnosticKind::kNestingTooDeep,
+               fmt::format("node \"{}\": nesting deeper than {} levels is not shown", node.decl.id,
                            kMaxNodeDepth));
     } else {
       for (size_t child : node.children) out.child_traces.push_back(BuildNode(child, depth + 1));
@@ -539,6 +550,17 @@ class Projection {
 };
 
 }  // namespace
+
+void AddDiagnostic(ExecutionTrace& trace, DiagnosticKind kind, std::string text) {
+  auto& counts = trace.diagnostic_counts;
+  auto it = std::find_if(counts.begin(), counts.end(),
+                         [&](const DiagnosticCount& row) { return row.kind == kind; });
+  if (it == counts.end())
+    counts.push_back({kind, 1, text});
+  else
+    ++it->count;
+  trace.diagnostics.push_back(std::move(text));
+}
 
 ExecutionTrace ProjectRun(const std::string& execution_id, std::span<const Event> events,
                           std::vector<ExecutionTrace> child_runs, const ProjectOptions& options) {

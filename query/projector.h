@@ -29,6 +29,10 @@ struct ProjectOptions {
 // runs whose `started` names this run as parent; each is stitched into the
 // childTraces of the node it names, or, when that is the root and the root has
 // children (so `nodes` stands for it), into `nodes` after the declared nodes.
+// Records one anomaly on `trace`: its text in `diagnostics`, its kind counted
+// in `diagnostic_counts` (the first of a kind is its example).
+void AddDiagnostic(ExecutionTrace& trace, DiagnosticKind kind, std::string text);
+
 ExecutionTrace ProjectRun(const std::string& execution_id, std::span<const Event> events,
                           std::vector<ExecutionTrace> child_runs = {},
                           const ProjectOptions& options = {});

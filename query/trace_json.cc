@@ -121,6 +121,19 @@ void WriteTrace(std::string& out, const ExecutionTrace& trace, const TraceJsonSi
     w.BeginArray();
     for (const std::string& text : trace.diagnostics) w.String(text);
     w.EndArray();
+    w.Key("diagnosticCounts");
+    w.BeginArray();
+    for (const DiagnosticCount& row : trace.diagnostic_counts) {
+      w.BeginObject();
+      w.Key("kind");
+      w.String(DiagnosticKindName(row.kind));
+      w.Key("count");
+      w.Int(row.count);
+      w.Key("example");
+      w.String(row.example);
+      w.EndObject();
+    }
+    w.EndArray();
   }
   w.EndObject();
 }

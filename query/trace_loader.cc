@@ -18,19 +18,21 @@ Result<ExecutionTrace> Load(EventStore& store, const std::string& execution_id, 
     return MakeError(StatusCode::kNotFound,
                      fmt::format("no run with executionId \"{}\"", execution_id));
   std::vector<ExecutionTrace> children;
-  std::vector<std::string> notes;
+  std::vector<std::pair<DiagnosticKind, std::string>> notes;
   auto child_ids = store.ChildRuns(execution_id);
   if (!child_ids) return tl::unexpected(child_ids.error());
   path.insert(execution_id);
   for (const std::string& child : *child_ids) {
     if (path.contains(child)) {
-      notes.push_back(
+      notes.emplace_back(
+          DiagnosticKind::kChildRunCycle,
           fmt::format("child run \"{}\" is also an ancestor of this run: not stitched", child));
       continue;
     }
     if (depth >= kMaxChildRunDepth) {
-      notes.push_back(fmt::format("child run \"{}\" is nested deeper than {} runs: not stitched",
-                                  child, kMaxChildRunDepth));
+      notes.emplace_back(DiagnosticKind::kChildRunTooDeep,
+                         fmt::format("child run \"{}\" is nested deeper than {} runs: not stitched",
+                                     child, kMaxChildRunDepth));
       continue;
     }
     auto trace = Load(store, child, depth + 1, path, options);
@@ -39,7 +41,7 @@ Result<ExecutionTrace> Load(EventStore& store, const std::string& execution_id, 
   }
   path.erase(execution_id);
   ExecutionTrace trace = ProjectRun(execution_id, *events, std::move(children), options);
-  trace.diagnostics.insert(trace.diagnostics.end(), notes.begin(), notes.end());
+  for (auto& [kind, text] : notes) AddDiagnostic(trace, kind, std::move(text));
   return trace;
 }
 

@@ -262,6 +262,31 @@ TEST_CASE("projector: an event after the end counts for its node but does not mo
   CHECK(trace.diagnostics.size() == 2);
 }
 
+// Issue 10 item 7: each anomaly has a named kind, counted, the first of a kind
+// its example; the texts stay as they were.
+TEST_CASE("projector: diagnostics are counted by kind with an example", "[projector]") {
+  auto trace =
+      Project({Started("g", {Node("g"), Node("a", "g")}), State("ghost", "executing", 1001),
+               Progress("ghost", 10, 1002), Completed(1003), State("a", "executing", 1004),
+               State("a", "completed", 1005), State("a", "completed", 1000)});
+  REQUIRE(trace.diagnostic_counts.size() == 3);
+  CHECK(DiagnosticKindName(trace.diagnostic_counts[0].kind) == "undeclared_node");
+  CHECK(trace.diagnostic_counts[0].count == 2);
+  CHECK(trace.diagnostic_counts[0].example == trace.diagnostics[0]);
+  CHECK(DiagnosticKindName(trace.diagnostic_counts[1].kind) == "event_after_end");
+  CHECK(trace.diagnostic_counts[1].count == 3);
+  CHECK(DiagnosticKindName(trace.diagnostic_counts[2].kind) == "timestamp_backwards");
+  CHECK(trace.diagnostic_counts[2].count == 1);
+  int64_t total = 0;
+  for (const auto& row : trace.diagnostic_counts) total += row.count;
+  CHECK(total == static_cast<int64_t>(trace.diagnostics.size()));
+  auto json = boost::json::parse(TraceToJson(trace)).as_object();
+  const auto& counts = json.at("diagnosticCounts").as_array();
+  REQUIRE(counts.size() == 3);
+  CHECK(counts[1].at("kind") == "event_after_end");
+  CHECK(counts[1].at("count") == 3);
+}
+
 TEST_CASE("projector: order stays by seq when timestamps go backwards", "[projector]") {
   auto trace =
       Project({Started("n", {Node("n")}, 1000), State("n", "executing", 999), Completed(1001)});

@@ -240,7 +240,11 @@ int Show(const GlobalOptions& global, const std::string& id, const std::string& 
   if (trace->status == RunStatus::kIncomplete)
     PrintOpenNodes(*trace, run->last_us.value_or(trace->start_us));
   if (!trace->diagnostics.empty()) {
-    std::printf("\ndiagnostics:\n");
+    std::string kinds;
+    for (const DiagnosticCount& row : trace->diagnostic_counts)
+      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", row.count,
+                           DiagnosticKindName(row.kind));
+    std::printf("\ndiagnostics (%s):\n", kinds.c_str());
     for (const auto& text : trace->diagnostics) std::printf("  %s\n", text.c_str());
   }
   return kExitOk;

@@ -36,6 +36,33 @@ struct NodeTrace {
 enum class RunStatus { kIncomplete, kCompleted, kError };
 std::string_view RunStatusName(RunStatus status);
 
+// The kinds of anomaly the projection finds in a log (schema/README.md,
+// "Diagnostics"), as perfetto's stats table names its own.
+enum class DiagnosticKind {
+  kStartedWithoutGraph,   // a `started` whose data declares no usable graph
+  kMissingStarted,        // no `started` event at all
+  kSecondStarted,         // a `started` after the first
+  kUndeclaredNode,        // state-change or progress for a node `started` did not declare
+  kInvalidState,          // a state-change without a valid state
+  kTimestampBackwards,    // earlier than the previous event's of the run
+  kEventAfterEnd,         // any event after the run's `completed`/`error`
+  kEventBeforeStarted,    // a lower seq than the run's `started`
+  kUndeclaredParentNode,  // a child run names a node its parent did not declare
+  kNestingTooDeep,        // nested groups deeper than the projection shows
+  kChildRunCycle,         // a child run that is also an ancestor: not stitched
+  kChildRunTooDeep,       // child runs nested deeper than the projection stitches
+};
+// "event_after_end", ...: the names in JSON and in `show`.
+std::string_view DiagnosticKindName(DiagnosticKind kind);
+
+// One row of a trace's diagnostics table: a kind, how many times it was found,
+// and the first of them as an example (its text in `diagnostics`).
+struct DiagnosticCount {
+  DiagnosticKind kind = DiagnosticKind::kUndeclaredNode;
+  int64_t count = 0;
+  std::string example;
+};
+
 struct ExecutionTrace {
   std::string execution_id;
   std::string root_node_id;
@@ -50,7 +77,10 @@ struct ExecutionTrace {
   std::string parent_node_id;
   std::vector<TraceEvent> events;
   std::vector<NodeTrace> nodes;
+  // Each anomaly as text, in the order found (the contract's `diagnostics`)...
   std::vector<std::string> diagnostics;
+  // ...and counted by kind, in the order each kind was first found.
+  std::vector<DiagnosticCount> diagnostic_counts;
   int overall_progress = 0;  // the run's overall progress after its last event
 };
 
