@@ -3,6 +3,8 @@
 #   make demo   build, then record a real run into ./extrace.db and show it
 #   make test   build, then run the test suite (ctest)
 #   make install PREFIX=/opt/extrace   the CLI, headers, libraries, find_package(extrace)
+#   make tsan   the recorder and writer tests under TSan (build-tsan/)
+#   make tidy / make format-check   clang-tidy and clang-format over the sources
 #   make asan   the test suite under ASan+UBSan (build-asan/)
 #   make test-browser  the HTML report in headless Chromium (installs chromium)
 #   make bench  Release build (build-bench/), the benchmark suite, docs/benchmarks.md
@@ -76,6 +78,29 @@ PREFIX ?= /usr/local
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
+# The recorder, its writer thread and the concurrent writers under TSan: the
+# recorder's tests (recorder_tests: recorder, crash recovery, concurrent
+# writers, the README example) built and run with -fsanitize=thread.
+TSAN_BUILD ?= build-tsan
+.PHONY: tsan
+tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEXTRACE_TSAN=ON -DEXTRACE_WERROR=ON
+	cmake --build $(TSAN_BUILD) -j$(JOBS) --target recorder_tests extrace_cli crash_writer
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) \
+	  --timeout 900 -L recorder_tests
+
+# clang-tidy (.clang-tidy) over every source of the layers, on the compile
+# commands of $(BUILD); any finding fails. format-check: clang-format, no change.
+TIDY_PACKAGES := clang-tidy clang-format
+.PHONY: tidy format-check
+tidy: build
+	$(call install_missing,$(TIDY_PACKAGES))
+	run-clang-tidy -p $(BUILD) -j $(JOBS) -quiet '$(CURDIR)/(format|storage|recorder|query|render|tools|examples)/'
+
+format-check:
+	$(call install_missing,clang-format)
+	clang-format --dry-run -Werror $$(git ls-files '*.cc' '*.h')
+
 # The build exactly as a user or packager runs it: Release, their flags, no
 # -Werror (CI runs it once so a compiler's false warning cannot break it again).
 RELEASE_BUILD ?= build-release
@@ -88,7 +113,7 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) $(RELEASE_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) $(RELEASE_BUILD) $(TSAN_BUILD)
 
 .PHONY: bench-deps bench-build bench bench-quick
 

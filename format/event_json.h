@@ -36,7 +36,7 @@ struct StartedInfo {
 };
 
 // Validates a `started` event's data and reads its graph.
-Result<StartedInfo> ReadStartedInfo(const boost::json::object& data);
+[[nodiscard]] Result<StartedInfo> ReadStartedInfo(const boost::json::object& data);
 
 // Parses `data_json` (canonical text, empty for {}) into an object; an empty
 // object when it is not one (never throws but bad_alloc).
@@ -49,7 +49,7 @@ class EventParser {
  public:
   EventParser();
   // One record, without its line break. Every rule of the format is checked.
-  Result<Event> Parse(std::string_view line);
+  [[nodiscard]] Result<Event> Parse(std::string_view line);
 
  private:
   boost::json::stream_parser parser_;

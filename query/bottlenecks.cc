@@ -113,8 +113,8 @@ class Analyzer {
           static_cast<double>(*cost.total_us) / static_cast<double>(report_.run_duration_us);
   }
 
-  int64_t Start(size_t i) const { return *costs_[i].start_us; }
-  int64_t End(size_t i) const { return *costs_[i].end_us; }
+  [[nodiscard]] int64_t Start(size_t i) const { return *costs_[i].start_us; }
+  [[nodiscard]] int64_t End(size_t i) const { return *costs_[i].end_us; }
 
   // One level of siblings: its part of the critical path (when its parent is
   // on it), every member's slack, then the levels below.
@@ -137,7 +137,7 @@ class Analyzer {
   }
 
   // The node that ended last, then backwards the one each waited for.
-  std::vector<size_t> Chain(std::vector<size_t> items) const {
+  [[nodiscard]] std::vector<size_t> Chain(std::vector<size_t> items) const {
     // By end; among equal ends the earliest start (the longer one) sorts last, so it is taken.
     std::sort(items.begin(), items.end(), [&](size_t x, size_t y) {
       if (End(x) != End(y)) return End(x) < End(y);
@@ -145,6 +145,7 @@ class Analyzer {
       return x > y;
     });
     std::vector<int64_t> ends;
+    ends.reserve(items.size());
     for (size_t i : items) ends.push_back(End(i));
     std::vector<size_t> chain{items.back()};
     std::vector<bool> taken(items.size());
@@ -170,6 +171,7 @@ class Analyzer {
       return x < y;
     });
     std::vector<int64_t> starts;
+    starts.reserve(items.size());
     for (size_t i : items) starts.push_back(Start(i));
     std::vector<int64_t> latest_start(items.size() + 1, std::numeric_limits<int64_t>::max());
     for (size_t p = items.size(); p-- > 0;) {
@@ -185,7 +187,7 @@ class Analyzer {
   }
 
   // The latest its children may end: its children's last end, moved by its slack.
-  int64_t ChildDeadline(size_t i) const {
+  [[nodiscard]] int64_t ChildDeadline(size_t i) const {
     int64_t last = End(i);
     bool any = false;
     for (size_t child : tree_.nodes[i].timing.children) {

@@ -115,7 +115,7 @@ class TreeLoader {
 
   void Note(std::string text) { tree_.diagnostics.push_back(std::move(text)); }
 
-  bool RootInTop(const RunContext& context) const {
+  [[nodiscard]] bool RootInTop(const RunContext& context) const {
     return std::any_of(context.timings.top.begin(), context.timings.top.end(), [&](size_t top) {
       return context.timings.nodes[top].node_id == context.run.root_node_id;
     });

@@ -60,12 +60,12 @@ class DataMembers {
   }
 
   // The raw value of `key`; empty when absent.
-  std::string_view Find(std::string_view key) const {
+  [[nodiscard]] std::string_view Find(std::string_view key) const {
     for (const auto& [name, value] : members_)
       if (name == key) return value;
     return {};
   }
-  std::optional<double> Number(std::string_view key) const {
+  [[nodiscard]] std::optional<double> Number(std::string_view key) const {
     std::string_view raw = Find(key);
     if (raw.empty() || !(raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9'))) return std::nullopt;
     double value = 0;
@@ -73,13 +73,15 @@ class DataMembers {
     if (error != std::errc() || end != raw.data() + raw.size()) return std::nullopt;
     return value;
   }
-  std::optional<std::string> String(std::string_view key) const {
+  [[nodiscard]] std::optional<std::string> String(std::string_view key) const {
     std::string_view raw = Find(key);
     if (raw.size() < 2 || raw.front() != '"') return std::nullopt;
     if (raw.find('\\') == std::string_view::npos) return std::string(raw.substr(1, raw.size() - 2));
     return std::string(boost::json::parse(raw).as_string());
   }
-  const std::vector<std::pair<std::string_view, std::string_view>>& all() const { return members_; }
+  [[nodiscard]] const std::vector<std::pair<std::string_view, std::string_view>>& all() const {
+    return members_;
+  }
 
  private:
   std::vector<std::pair<std::string_view, std::string_view>> members_;

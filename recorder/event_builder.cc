@@ -117,27 +117,10 @@ Result<Event> StartedEvent(const RunStart& run, const std::string& execution_id)
   return Event{execution_id, 0, NowMicros(), EventType::kStarted, {}, std::move(data)};
 }
 
-Event StateChangeEvent(const std::string& execution_id, const std::string& node_id, NodeState state,
-                       std::string_view error_message) {
-  Event event{execution_id, 0, NowMicros(), EventType::kStateChange, node_id, {}};
-  StateChangeData(state, error_message, event.data_json);
-  return event;
-}
-
 Event ProgressEvent(const std::string& execution_id, const std::string& node_id, double progress,
                     std::string_view message) {
   Event event{execution_id, 0, NowMicros(), EventType::kProgress, node_id, {}};
   ProgressData(progress, message, event.data_json);
-  return event;
-}
-
-Event CompletedEvent(const std::string& execution_id) {
-  return Event{execution_id, 0, NowMicros(), EventType::kCompleted, {}, {}};
-}
-
-Event ErrorEvent(const std::string& execution_id, std::string_view message) {
-  Event event{execution_id, 0, NowMicros(), EventType::kError, {}, {}};
-  ErrorData(message, event.data_json);
   return event;
 }
 

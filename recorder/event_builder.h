@@ -21,7 +21,7 @@ std::string NewExecutionId();
 double ClampProgress(double progress);
 
 // Checks an execution id as the format does: 1 to 256 characters (UTF-8).
-Status CheckExecutionId(std::string_view execution_id);
+[[nodiscard]] Status CheckExecutionId(std::string_view execution_id);
 
 // Each replaces `out` with the event type's `data` object.
 void StateChangeData(NodeState state, std::string_view error_message, std::string& out);
@@ -29,12 +29,8 @@ void ProgressData(double progress, std::string_view message, std::string& out);
 void ErrorData(std::string_view message, std::string& out);
 
 // Validates the graph and config exactly as ingest would.
-Result<Event> StartedEvent(const RunStart& run, const std::string& execution_id);
-Event StateChangeEvent(const std::string& execution_id, const std::string& node_id, NodeState state,
-                       std::string_view error_message);
+[[nodiscard]] Result<Event> StartedEvent(const RunStart& run, const std::string& execution_id);
 Event ProgressEvent(const std::string& execution_id, const std::string& node_id, double progress,
                     std::string_view message);
-Event CompletedEvent(const std::string& execution_id);
-Event ErrorEvent(const std::string& execution_id, std::string_view message);
 
 }  // namespace extrace::recorder

@@ -65,16 +65,16 @@ class TrackAssigner {
     return tid_;
   }
 
-  size_t TrackCount() const { return tracks_.size(); }
+  [[nodiscard]] size_t TrackCount() const { return tracks_.size(); }
 
  private:
-  int NearestDrawnTrack(size_t i) const {
+  [[nodiscard]] int NearestDrawnTrack(size_t i) const {
     for (size_t p = spans_[i].parent; p != kNoParent; p = spans_[p].parent)
       if (tid_[p] != 0) return tid_[p];
     return 0;
   }
 
-  bool Fits(int tid, size_t i) const {
+  [[nodiscard]] bool Fits(int tid, size_t i) const {
     for (size_t j : tracks_[static_cast<size_t>(tid - 1)]) {
       if (Disjoint(spans_[i], spans_[j])) continue;
       if (!on_path_[j] || !Contains(spans_[j], spans_[i])) return false;
@@ -134,7 +134,7 @@ class EventList {
     lines_.push_back(std::move(text_));
   }
 
-  std::string Document(std::string_view execution_id) const {
+  [[nodiscard]] std::string Document(std::string_view execution_id) const {
     std::string out = "{\"traceEvents\":[\n";
     for (size_t i = 0; i < lines_.size(); ++i) {
       out += lines_[i];

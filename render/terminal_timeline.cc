@@ -109,7 +109,7 @@ void CollectRows(const NodeTrace& node, int depth, std::vector<Row>& rows) {
 struct Axis {
   int64_t start_us = 0;
   int64_t end_us = 0;
-  int64_t Span() const { return std::max<int64_t>(1, end_us - start_us); }
+  [[nodiscard]] int64_t Span() const { return std::max<int64_t>(1, end_us - start_us); }
 };
 
 void WidenByEvents(const std::vector<TraceEvent>& events, int64_t& first, int64_t& last) {

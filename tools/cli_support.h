@@ -20,7 +20,7 @@ namespace extrace::cli {
 int Fail(std::string_view command, const Error& error);
 // "extrace COMMAND: message" on stderr; returns kExitUsage.
 int Usage(std::string_view command, const std::string& message);
-Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global);
+[[nodiscard]] Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global);
 // A plain decimal with at most `places` decimals (JSON numbers never in exponent form).
 std::string Decimal(double value, int places);
 void StringOrNull(JsonWriter& w, std::string_view text);

@@ -98,6 +98,7 @@ GraphOutcome RunGraph(Recorder& recorder, const std::string& execution_id,
 
   std::vector<std::thread> pool;
   int count = std::clamp(threads, 1, static_cast<int>(std::max<size_t>(1, n)));
+  pool.reserve(static_cast<size_t>(count));
   for (int t = 0; t < count; ++t) pool.emplace_back(worker);
   for (auto& thread : pool) thread.join();
 

@@ -13,12 +13,13 @@
 namespace extrace {
 
 // Projects one run (with its child runs) from the store at `db_path`.
-Result<ExecutionTrace> ReadTrace(const std::string& db_path, const std::string& execution_id);
+[[nodiscard]] Result<ExecutionTrace> ReadTrace(const std::string& db_path,
+                                               const std::string& execution_id);
 // The ExecutionTrace as the contract's JSON.
 std::string TraceJson(const ExecutionTrace& trace);
 
-inline Result<std::unique_ptr<Recorder>> OpenRecorder(const std::string& db_path,
-                                                      RecorderOptions options = {}) {
+[[nodiscard]] inline Result<std::unique_ptr<Recorder>> OpenRecorder(const std::string& db_path,
+                                                                    RecorderOptions options = {}) {
   options.trace_reader = &ReadTrace;
   return Recorder::Open(db_path, options);
 }

@@ -103,8 +103,8 @@ struct NodeHandle {
 class Recorder {
  public:
   // Opens (or creates) the store and starts the writer thread.
-  static Result<std::unique_ptr<Recorder>> Open(const std::string& db_path,
-                                                const RecorderOptions& options = {});
+  [[nodiscard]] static Result<std::unique_ptr<Recorder>> Open(const std::string& db_path,
+                                                              const RecorderOptions& options = {});
   virtual ~Recorder() = default;
 
   // Checks the graph, then enqueues `started`. Returns the execution id.
@@ -150,7 +150,7 @@ class Recorder {
   [[nodiscard]] virtual Result<ExecutionTrace> Trace(const std::string& execution_id) = 0;
   // Events made durable so far, and the first error the writer met (if any).
   virtual size_t DurableCount() const = 0;
-  virtual Status LastError() const = 0;
+  [[nodiscard]] virtual Status LastError() const = 0;
 };
 
 // RAII node scope: `executing` on entry, `completed` on exit, `error` when the
