@@ -150,6 +150,15 @@ std::string ToCanonicalJson(const boost::json::value& value) {
   return out;
 }
 
+std::string FormatDecimal(double value, int places) {
+  std::string text = fmt::format("{:.{}f}", value, places);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text == "-0" ? "0" : text;
+}
+
 void JsonWriter::BeforeValue() {
   if (after_key_) {
     after_key_ = false;
@@ -199,6 +208,11 @@ void JsonWriter::Bool(bool value) {
   out_ += value ? "true" : "false";
 }
 
+void JsonWriter::Null() {
+  BeforeValue();
+  out_ += "null";
+}
+
 void JsonWriter::Millis(int64_t micros) {
   BeforeValue();
   AppendMillis(out_, micros);
@@ -208,7 +222,39 @@ void JsonWriter::MillisOrNull(const std::optional<int64_t>& micros) {
   if (micros)
     Millis(*micros);
   else
-    Raw("null");
+    Null();
+}
+
+void JsonWriter::StringOrNull(std::string_view text) {
+  if (text.empty())
+    Null();
+  else
+    String(text);
+}
+
+void JsonWriter::DoubleOrNull(const std::optional<double>& value) {
+  if (value)
+    Double(*value);
+  else
+    Null();
+}
+
+void JsonWriter::Decimal(double value, int places) {
+  BeforeValue();
+  out_ += FormatDecimal(value, places);
+}
+
+void JsonWriter::DecimalOrNull(const std::optional<double>& value, int places) {
+  if (value)
+    Decimal(*value, places);
+  else
+    Null();
+}
+
+void JsonWriter::Strings(const std::vector<std::string>& items) {
+  BeginArray();
+  for (const std::string& item : items) String(item);
+  EndArray();
 }
 
 void JsonWriter::Raw(std::string_view json) {

@@ -21,6 +21,9 @@ void AppendJsonString(std::string& out, std::string_view text);
 void AppendJsonDouble(std::string& out, double value);
 void AppendJsonValue(std::string& out, const boost::json::value& value);
 std::string ToCanonicalJson(const boost::json::value& value);
+// A plain decimal with at most `places` decimals, trailing zeros dropped
+// (0.25 -> "0.25", 2.0 -> "2", -0.0 -> "0"): never an exponent form.
+std::string FormatDecimal(double value, int places);
 
 // Streams JSON into a string with commas placed for the caller. Not thread-safe.
 class JsonWriter {
@@ -36,8 +39,18 @@ class JsonWriter {
   void Int(int64_t value);
   void Double(double value);
   void Bool(bool value);
+  void Null();
   void Millis(int64_t micros);
-  void MillisOrNull(const std::optional<int64_t>& micros);  // null when absent
+  // The ...OrNull writers stand for a value the document may not know: they
+  // write null when it is absent (for a string: empty).
+  void MillisOrNull(const std::optional<int64_t>& micros);
+  void StringOrNull(std::string_view text);
+  void DoubleOrNull(const std::optional<double>& value);
+  // FormatDecimal's text, for numbers whose precision the schema fixes.
+  void Decimal(double value, int places);
+  void DecimalOrNull(const std::optional<double>& value, int places);
+  // `["a","b",...]`.
+  void Strings(const std::vector<std::string>& items);
   // A value that is already canonical JSON text.
   void Raw(std::string_view json);
   void Value(const boost::json::value& value);

@@ -3,6 +3,7 @@
 #include "query/trace_json.h"
 
 #include "format/json_text.h"
+#include "query/run_header_json.h"
 
 namespace extrace {
 namespace {
@@ -84,30 +85,11 @@ void WriteTrace(std::string& out, const ExecutionTrace& trace, const TraceJsonSi
   Spill spill(out, sink);
   JsonWriter w(out);
   w.BeginObject();
-  w.Key("executionId");
-  w.String(trace.execution_id);
-  w.Key("rootNodeId");
-  w.String(trace.root_node_id);
-  w.Key("status");
-  w.String(RunStatusName(trace.status));
-  w.Key("startTime");
-  w.Millis(trace.start_us);
-  if (trace.end_us) {
-    w.Key("endTime");
-    w.Millis(*trace.end_us);
-  }
-  if (trace.duration_us) {
-    w.Key("duration");
-    w.Millis(*trace.duration_us);
-  }
-  w.Key("progress");
-  w.Int(trace.overall_progress);
-  if (!trace.parent_execution_id.empty()) {
-    w.Key("parentExecutionId");
-    w.String(trace.parent_execution_id);
-    w.Key("parentNodeId");
-    w.String(trace.parent_node_id);
-  }
+  WriteRunHeader(w, RunHeaderOf(trace),
+                 {RunField::kExecutionId, RunField::kRootNodeId, RunField::kStatus,
+                  RunField::kStartTime, RunField::kEndTime, RunField::kDuration,
+                  RunField::kProgress, RunField::kParentExecutionId, RunField::kParentNodeId},
+                 RunUnknowns::kLeftOut);
   w.Key("config");
   w.Raw(trace.config_json);
   w.Key("events");

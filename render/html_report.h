@@ -9,19 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include "extrace/trace.h"
-#include "query/bottlenecks.h"
 #include "query/compare.h"
+#include "render/report_json.h"  // ReportRun
 
 namespace extrace {
-
-// One run as the report sees it. `tree` gives the rows (its paths are the ones
-// bottlenecks and compare use), `trace` the events and the progress curve.
-struct ReportRun {
-  const ExecutionTrace& trace;
-  const RunTree& tree;
-  const BottleneckReport& bottlenecks;
-};
 
 std::string RenderRunReport(const ReportRun& run);
 // A and B on one time axis (each relative to its own start), with the deltas.

@@ -8,6 +8,7 @@
 #include "format/json_text.h"
 #include "query/bottlenecks.h"
 #include "query/compare.h"
+#include "render/bottlenecks_json.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
@@ -96,7 +97,7 @@ void PrintText(const RunTree& tree, const BottleneckReport& r, size_t top) {
     for (const auto& open : r.open_nodes) {
       const TreeNode& node = tree.nodes[open.node];
       rows.push_back({Label(node), std::string(NodeStateName(node.timing.state)),
-                      node.timing.progress ? Decimal(*node.timing.progress, 2) + "%" : "-",
+                      node.timing.progress ? FormatDecimal(*node.timing.progress, 2) + "%" : "-",
                       open.last_event_us ? Offset(*open.last_event_us, r.start_us) : "-",
                       open.last_event_us ? HumanDuration(open.silent_us) : "-"});
     }
@@ -108,122 +109,6 @@ void PrintText(const RunTree& tree, const BottleneckReport& r, size_t top) {
     for (const auto& text : r.diagnostics) out += "  " + text + "\n";
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
-}
-
-void PrintJson(const RunTree& tree, const BottleneckReport& r, size_t top) {
-  std::string out;
-  JsonWriter w(out);
-  w.BeginObject();
-  w.Key("executionId");
-  w.String(r.execution_id);
-  w.Key("rootNodeId");
-  if (tree.run.root_node_id.empty())
-    w.Raw("null");
-  else
-    w.String(tree.run.root_node_id);
-  w.Key("status");
-  w.String(RunStatusName(r.status));
-  w.Key("startTime");
-  w.Millis(r.start_us);
-  w.Key("endTime");
-  w.MillisOrNull(r.end_us);
-  w.Key("runDuration");
-  w.Millis(r.run_duration_us);
-  w.Key("coveredTime");
-  w.Millis(r.covered_us);
-  w.Key("runSelfTime");
-  w.Millis(r.run_self_us);
-  w.Key("nodes");
-  w.BeginArray();
-  for (size_t i = 0; i < r.nodes.size() && i < top; ++i) {
-    const NodeCost& cost = r.nodes[i];
-    const TreeNode& node = tree.nodes[cost.node];
-    w.BeginObject();
-    w.Key("nodeId");
-    w.String(node.timing.node_id);
-    w.Key("path");
-    w.String(node.path);
-    w.Key("nodeName");
-    w.String(node.timing.name);
-    w.Key("executionId");
-    w.String(node.execution_id);
-    w.Key("kind");
-    w.String(node.IsGroup() ? "group" : "leaf");
-    w.Key("state");
-    w.String(NodeStateName(node.timing.state));
-    w.Key("startTime");
-    w.MillisOrNull(cost.start_us);
-    w.Key("endTime");
-    w.MillisOrNull(cost.end_us);
-    w.Key("totalTime");
-    w.MillisOrNull(cost.total_us);
-    w.Key("selfTime");
-    w.MillisOrNull(cost.total_us ? std::optional<int64_t>(cost.self_us) : std::nullopt);
-    w.Key("childrenTime");
-    w.MillisOrNull(cost.children_us);
-    w.Key("share");
-    w.Raw(cost.total_us ? Decimal(cost.share, 4) : "null");
-    w.Key("slack");
-    w.MillisOrNull(cost.slack_us);
-    w.Key("onCriticalPath");
-    w.Bool(cost.on_critical_path);
-    w.Key("open");
-    w.Bool(cost.open);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("criticalPath");
-  w.BeginArray();
-  for (size_t index : r.critical_path) w.String(tree.nodes[index].path);
-  w.EndArray();
-  w.Key("stalls");
-  w.BeginArray();
-  for (size_t i = 0; i < r.stalls.size() && i < top; ++i) {
-    const Stall& s = r.stalls[i];
-    w.BeginObject();
-    w.Key("nodeId");
-    w.String(s.node_id);
-    w.Key("start");
-    w.Millis(s.start_us);
-    w.Key("gap");
-    w.Millis(s.gap_us);
-    w.Key("from");
-    w.String(s.from);
-    w.Key("to");
-    w.String(s.to);
-    w.Key("fromSeq");
-    w.Int(s.from_seq);
-    w.Key("toSeq");
-    w.Int(s.to_seq);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("openNodes");
-  w.BeginArray();
-  for (const auto& open : r.open_nodes) {
-    const TreeNode& node = tree.nodes[open.node];
-    w.BeginObject();
-    w.Key("nodeId");
-    w.String(node.timing.node_id);
-    w.Key("nodeName");
-    w.String(node.timing.name);
-    w.Key("state");
-    w.String(NodeStateName(node.timing.state));
-    w.Key("progress");
-    if (node.timing.progress)
-      w.Raw(Decimal(*node.timing.progress, 6));
-    else
-      w.Raw("null");
-    w.Key("lastEvent");
-    w.MillisOrNull(open.last_event_us);
-    w.Key("silentFor");
-    w.MillisOrNull(open.last_event_us ? std::optional<int64_t>(open.silent_us) : std::nullopt);
-    w.EndObject();
-  }
-  w.EndArray();
-  StringArray(w, "diagnostics", r.diagnostics);
-  w.EndObject();
-  PrintJsonLine(out);
 }
 
 }  // namespace
@@ -246,7 +131,7 @@ int Bottlenecks(const GlobalOptions& global, const std::string& id, int top, boo
   if (!status) return Fail("bottlenecks", status.error());
   BottleneckReport report = AnalyzeBottlenecks(*tree, scanner.Finish());
   if (json)
-    PrintJson(*tree, report, static_cast<size_t>(top));
+    PrintJsonLine(BottlenecksJson(*tree, report, static_cast<size_t>(top)));
   else
     PrintText(*tree, report, static_cast<size_t>(top));
   return kExitOk;

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "format/json_text.h"
 #include "query/compare.h"
+#include "render/compare_json.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
@@ -160,62 +160,6 @@ void PrintText(const RunComparison& c) {
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
-void PrintJson(const RunComparison& c) {
-  std::string out;
-  JsonWriter w(out);
-  w.BeginObject();
-  w.Key("a");
-  w.String(c.a.execution_id);
-  w.Key("b");
-  w.String(c.b.execution_id);
-  w.Key("flowA");
-  StringOrNull(w, c.a.root_node_id);
-  w.Key("flowB");
-  StringOrNull(w, c.b.root_node_id);
-  w.Key("statusA");
-  w.String(RunStatusName(c.a.status));
-  w.Key("statusB");
-  w.String(RunStatusName(c.b.status));
-  w.Key("durationA");
-  w.MillisOrNull(c.duration_a_us);
-  w.Key("durationB");
-  w.MillisOrNull(c.duration_b_us);
-  w.Key("durationDelta");
-  w.MillisOrNull(c.duration_delta_us);
-  w.Key("nodes");
-  w.BeginArray();
-  for (const auto& node : c.nodes) {
-    w.BeginObject();
-    w.Key("nodeId");
-    w.String(node.node_id);
-    w.Key("path");
-    w.String(node.path);
-    w.Key("nodeName");
-    w.String(node.name);
-    w.Key("kind");
-    w.String(node.group ? "group" : "leaf");
-    w.Key("durationA");
-    w.MillisOrNull(node.duration_a_us);
-    w.Key("durationB");
-    w.MillisOrNull(node.duration_b_us);
-    w.Key("delta");
-    w.MillisOrNull(node.delta_us);
-    w.Key("ratio");
-    w.Raw(node.ratio ? Decimal(*node.ratio, 6) : "null");
-    w.Key("stateA");
-    StringOrNull(w, node.state_a ? NodeStateName(*node.state_a) : "");
-    w.Key("stateB");
-    StringOrNull(w, node.state_b ? NodeStateName(*node.state_b) : "");
-    w.EndObject();
-  }
-  w.EndArray();
-  StringArray(w, "onlyInA", c.only_in_a);
-  StringArray(w, "onlyInB", c.only_in_b);
-  StringArray(w, "diagnostics", c.diagnostics);
-  w.EndObject();
-  PrintJsonLine(out);
-}
-
 }  // namespace
 
 int Compare(const GlobalOptions& global, const std::string& a, const std::string& b, bool json) {
@@ -237,7 +181,7 @@ int Compare(const GlobalOptions& global, const std::string& a, const std::string
   if (!tree_b) return Fail("compare", tree_b.error());
   RunComparison comparison = CompareRuns(*tree_a, *tree_b);
   if (json)
-    PrintJson(comparison);
+    PrintJsonLine(ComparisonJson(comparison));
   else
     PrintText(comparison);
   return kExitOk;

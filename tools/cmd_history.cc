@@ -10,18 +10,7 @@
 // error, a node in error), · a run or node without a duration (incomplete,
 // pending, skipped), a blank a run that did not have the node.
 //
-// --json (times in plain decimal ms, null when unknown):
-//   {"flow", "last",
-//    "summary": {"runs", "completed", "failed", "incomplete", "p50", "p95", "max"},
-//    "runs": [{"executionId", "startTime", "duration", "status"}],   oldest first
-//    "nodes": [{"nodeId", "nodeName", "parentId", "depth", "group", "runs", "failures",
-//               "samples", "p50", "p95", "max", "latest", "latestState", "latestRank",
-//               "durations": [ms | null, one per run, as "runs"]}]}   newest run's tree order
-// summary p50/p95/max are over completed runs; a node's over the runs where it
-// completed ("samples" of them). latestRank: percentile rank (0-100) of the
-// node's duration in the newest run among those samples (50 typical, 100 the
-// slowest seen). parentId is as declared (the flow's root id for top-level
-// nodes, though the root itself is not listed, as in the ExecutionTrace).
+// --json: render/history_json.h.
 //
 // Exit codes: 0; 5 when the flow has no runs (one line on stderr); 2 for
 // --last below 1.
@@ -32,8 +21,8 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "format/json_text.h"
 #include "query/history.h"
+#include "render/history_json.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
@@ -89,98 +78,6 @@ std::string Sparkline(const std::vector<SparkPoint>& points) {
 
 std::string Duration(const std::optional<int64_t>& micros) {
   return micros ? HumanDuration(*micros) : "-";
-}
-
-std::string HistoryJson(const FlowHistory& history, int last) {
-  std::string out;
-  JsonWriter w(out);
-  w.BeginObject();
-  w.Key("flow");
-  w.String(history.flow);
-  w.Key("last");
-  w.Int(last);
-  w.Key("summary");
-  w.BeginObject();
-  w.Key("runs");
-  w.Int(static_cast<int64_t>(history.runs.size()));
-  w.Key("completed");
-  w.Int(static_cast<int64_t>(history.runs.size()) - history.failed_runs - history.incomplete_runs);
-  w.Key("failed");
-  w.Int(history.failed_runs);
-  w.Key("incomplete");
-  w.Int(history.incomplete_runs);
-  w.Key("p50");
-  w.MillisOrNull(history.run_stats.p50_us);
-  w.Key("p95");
-  w.MillisOrNull(history.run_stats.p95_us);
-  w.Key("max");
-  w.MillisOrNull(history.run_stats.max_us);
-  w.EndObject();
-  w.Key("runs");
-  w.BeginArray();
-  for (const auto& run : history.runs) {
-    w.BeginObject();
-    w.Key("executionId");
-    w.String(run.execution_id);
-    w.Key("startTime");
-    w.MillisOrNull(run.start_us);
-    w.Key("duration");
-    w.MillisOrNull(run.duration_us);
-    w.Key("status");
-    w.String(RunStatusName(run.status));
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("nodes");
-  w.BeginArray();
-  for (const auto& node : history.nodes) {
-    w.BeginObject();
-    w.Key("nodeId");
-    w.String(node.node_id);
-    w.Key("nodeName");
-    w.String(node.name);
-    w.Key("parentId");
-    if (node.parent_id.empty())
-      w.Raw("null");
-    else
-      w.String(node.parent_id);
-    w.Key("depth");
-    w.Int(node.depth);
-    w.Key("group");
-    w.Bool(node.group);
-    w.Key("runs");
-    w.Int(node.runs);
-    w.Key("failures");
-    w.Int(node.failures);
-    w.Key("samples");
-    w.Int(node.stats.samples);
-    w.Key("p50");
-    w.MillisOrNull(node.stats.p50_us);
-    w.Key("p95");
-    w.MillisOrNull(node.stats.p95_us);
-    w.Key("max");
-    w.MillisOrNull(node.stats.max_us);
-    w.Key("latest");
-    w.MillisOrNull(node.latest_us);
-    w.Key("latestState");
-    if (node.latest_state)
-      w.String(NodeStateName(*node.latest_state));
-    else
-      w.Raw("null");
-    w.Key("latestRank");
-    if (node.latest_rank)
-      w.Double(std::round(*node.latest_rank * 10) / 10);  // 0.1 is precise enough
-    else
-      w.Raw("null");
-    w.Key("durations");
-    w.BeginArray();
-    for (const auto& sample : node.samples) w.MillisOrNull(sample.duration_us);
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return out;
 }
 
 // What the node did in the newest run, for the LATEST column.
@@ -263,7 +160,7 @@ int History(const GlobalOptions& global, const std::string& flow, int last, bool
   auto history = LoadHistory(**store, flow, static_cast<size_t>(last));
   if (!history) return Fail("history", history.error());
   if (json) {
-    std::printf("%s\n", HistoryJson(*history, last).c_str());
+    PrintJsonLine(HistoryJson(*history, last));
     return kExitOk;
   }
   PrintHistory(*history);

@@ -9,24 +9,14 @@
 // enough runs to judge"); 5 unknown flow or run; 2 a bad --baseline (< 3),
 // --threshold (<= 0) or run argument.
 //
-// --json (times in plain decimal ms):
-//   {"flow", "run", "runStatus", "status": "regressed" | "ok" | "not-enough-runs",
-//    "basis": "ratio" | "median+mad" | null (not-enough-runs),
-//    "spread": null (unknown: basis "ratio" or null) | "measured" (per finding),
-//    "threshold", "k", "minBaselineRuns" (1), "minSpreadRuns" (3),
-//    "baselineRuns": [ids, newest first], "judgedNodes", "unjudgedNodes",
-//    "regressions": [{"nodeId", "nodeName", "parentId", "group", "basis", "baseline" (median),
-//                     "latest", "ratio" (null when the median is 0), "added",
-//                     "mad" (null on "ratio"), "spread" (the noise cleared k times; null on
-//                     "ratio": unknown), "samples", "explains": [group ids it accounts for]}]}
-//   worst first
+// --json: render/regressions_json.h.
 #include <fmt/format.h>
 
 #include <cmath>
 #include <cstdio>
 
-#include "format/json_text.h"
 #include "query/regressions.h"
+#include "render/regressions_json.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
@@ -36,93 +26,6 @@
 
 namespace extrace::cli {
 namespace {
-
-std::string_view Verdict(const RegressionReport& report) {
-  if (!report.enough_runs) return "not-enough-runs";
-  return report.regressions.empty() ? "ok" : "regressed";
-}
-
-double Rounded(double value, double scale) { return std::round(value * scale) / scale; }
-
-std::string ReportJson(const RegressionReport& report) {
-  std::string out;
-  JsonWriter w(out);
-  w.BeginObject();
-  w.Key("flow");
-  w.String(report.flow);
-  w.Key("run");
-  w.String(report.run.execution_id);
-  w.Key("runStatus");
-  w.String(RunStatusName(report.run.status));
-  w.Key("status");
-  w.String(Verdict(report));
-  w.Key("basis");
-  if (report.basis)
-    w.String(JudgementBasisName(*report.basis));
-  else
-    w.Raw("null");
-  // The run-level word on the spread: null while it is unknown (fewer than
-  // minSpreadRuns baseline runs), "measured" when each finding carries its own.
-  w.Key("spread");
-  if (report.basis == JudgementBasis::kMedianMad)
-    w.String("measured");
-  else
-    w.Raw("null");
-  w.Key("threshold");
-  w.Double(report.rule.threshold);
-  w.Key("k");
-  w.Double(report.rule.k);
-  // Fewer baseline runs than this: not-enough-runs; fewer than minSpreadRuns: "ratio".
-  w.Key("minBaselineRuns");
-  w.Int(1);
-  w.Key("minSpreadRuns");
-  w.Int(static_cast<int64_t>(report.rule.min_spread_samples));
-  StringArray(w, "baselineRuns", report.baseline_runs);
-  w.Key("judgedNodes");
-  w.Int(static_cast<int64_t>(report.judged_nodes));
-  w.Key("unjudgedNodes");
-  w.Int(static_cast<int64_t>(report.unjudged_nodes));
-  w.Key("regressions");
-  w.BeginArray();
-  for (const auto& r : report.regressions) {
-    w.BeginObject();
-    w.Key("nodeId");
-    w.String(r.node_id);
-    w.Key("nodeName");
-    w.String(r.name);
-    w.Key("parentId");
-    if (r.parent_id.empty())
-      w.Raw("null");
-    else
-      w.String(r.parent_id);
-    w.Key("group");
-    w.Bool(r.group);
-    w.Key("basis");
-    w.String(JudgementBasisName(r.basis));
-    w.Key("baseline");
-    w.Millis(r.baseline_us);
-    w.Key("latest");
-    w.Millis(r.latest_us);
-    w.Key("ratio");
-    if (r.ratio)
-      w.Double(Rounded(*r.ratio, 1000));
-    else
-      w.Raw("null");
-    w.Key("added");
-    w.Millis(r.latest_us - r.baseline_us);
-    w.Key("mad");
-    w.MillisOrNull(r.mad_us);
-    w.Key("spread");
-    w.MillisOrNull(r.spread_us);
-    w.Key("samples");
-    w.Int(static_cast<int64_t>(r.samples));
-    StringArray(w, "explains", r.explains);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return out;
-}
 
 void PrintReport(const RegressionReport& report) {
   const RunSummary& run = report.run;
@@ -212,7 +115,7 @@ int Regressions(const GlobalOptions& global, const RegressionOptions& options) {
   auto report = FindRegressions(**store, *run, static_cast<size_t>(options.baseline), rule);
   if (!report) return Fail("regressions", report.error());
   if (options.json)
-    std::printf("%s\n", ReportJson(*report).c_str());
+    PrintJsonLine(RegressionsJson(*report));
   else
     PrintReport(*report);
   return report->regressions.empty() ? kExitOk : kExitRegression;

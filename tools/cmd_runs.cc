@@ -11,10 +11,10 @@
 
 #include "format/event_json.h"
 #include "format/event_line.h"
-#include "format/json_text.h"
 #include "query/trace_json.h"
 #include "query/trace_loader.h"
 #include "render/chrome_trace.h"
+#include "render/list_json.h"
 #include "render/otlp_trace.h"
 #include "render/terminal_timeline.h"
 #include "storage/event_store.h"
@@ -27,37 +27,6 @@
 
 namespace extrace::cli {
 namespace {
-
-void WriteRunJson(JsonWriter& w, const RunSummary& run) {
-  w.BeginObject();
-  w.Key("executionId");
-  w.String(run.execution_id);
-  w.Key("rootNodeId");
-  if (run.root_node_id.empty())
-    w.Raw("null");
-  else
-    w.String(run.root_node_id);
-  w.Key("status");
-  w.String(RunStatusName(run.status));
-  w.Key("startTime");
-  if (run.start_us)
-    w.Millis(*run.start_us);
-  else
-    w.Raw("null");
-  w.Key("duration");
-  if (run.start_us && run.end_us)
-    w.Millis(*run.end_us - *run.start_us);
-  else
-    w.Raw("null");
-  w.Key("eventCount");
-  w.Int(run.event_count);
-  w.Key("parentExecutionId");
-  if (run.parent_execution_id.empty())
-    w.Raw("null");
-  else
-    w.String(run.parent_execution_id);
-  w.EndObject();
-}
 
 void PrintNodeRows(const NodeTrace& node, int64_t run_start, int depth,
                    std::vector<std::vector<std::string>>& rows) {
@@ -177,12 +146,7 @@ int List(const GlobalOptions& global, const ListOptions& options) {
                                                                    options.flow, global.db_path)});
   }
   if (options.json) {
-    std::string out;
-    JsonWriter w(out);
-    w.BeginArray();
-    for (const auto& run : *runs) WriteRunJson(w, run);
-    w.EndArray();
-    std::printf("%s\n", out.c_str());
+    PrintJsonLine(RunListJson(*runs));
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows;
@@ -210,7 +174,7 @@ int Show(const GlobalOptions& global, const std::string& id, const std::string& 
   auto trace = LoadTrace(**store, run->execution_id);
   if (!trace) return Fail("show", trace.error());
   if (json) {
-    std::printf("%s\n", TraceToJson(*trace).c_str());
+    PrintJsonLine(TraceToJson(*trace));
     return kExitOk;
   }
   std::printf("run %s  flow %s  status %s\n", trace->execution_id.c_str(),

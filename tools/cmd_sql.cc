@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "format/json_text.h"
+#include "render/query_rows_json.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
@@ -20,9 +20,7 @@ int Query(const GlobalOptions& global, const std::string& sql, bool json) {
   if (!store) return Fail("query", store.error());
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
-  std::string out;
-  JsonWriter w(out);
-  if (json) w.BeginArray();
+  QueryRowsJson rows_json;
   auto status = (*store)->Query(
       sql, [&](const std::vector<std::string>& names) { columns = names; },
       [&](const std::vector<std::optional<std::string>>& values, const std::vector<bool>& numbers) {
@@ -32,22 +30,11 @@ int Query(const GlobalOptions& global, const std::string& sql, bool json) {
           rows.push_back(std::move(row));
           return;
         }
-        w.BeginObject();
-        for (size_t c = 0; c < values.size(); ++c) {
-          w.Key(columns[c]);
-          if (!values[c])
-            w.Raw("null");
-          else if (numbers[c])
-            w.Raw(*values[c]);
-          else
-            w.String(*values[c]);
-        }
-        w.EndObject();
+        rows_json.AddRow(columns, values, numbers);
       });
   if (!status) return Fail("query", status.error());
   if (json) {
-    w.EndArray();
-    std::printf("%s\n", out.c_str());
+    PrintJsonLine(rows_json.Finish());
     return kExitOk;
   }
   std::fputs(RenderTable(columns, rows, std::vector<bool>(columns.size(), false)).c_str(), stdout);
