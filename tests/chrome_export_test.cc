@@ -147,9 +147,10 @@ ChromeTrace CheckChromeRules(const std::string& text) {
 
 // The parent of every slice of the nested run, by name ("" for the run).
 const std::map<std::string, std::string> kNestedParents = {
-    {"run Nested Flow", ""},  {"Outer", "run Nested Flow"}, {"Inner", "Outer"},     {"Leaf 1", "Inner"},
-    {"Leaf 2", "Inner"},  {"Side", "Outer"},        {"Sub", "run Nested Flow"}, {"Child Flow", "Sub"},
-    {"C1", "Child Flow"}, {"C2", "Child Flow"},     {"Tail", "run Nested Flow"}};
+    {"run Nested Flow", ""},    {"Outer", "run Nested Flow"}, {"Inner", "Outer"},
+    {"Leaf 1", "Inner"},        {"Leaf 2", "Inner"},          {"Side", "Outer"},
+    {"Sub", "run Nested Flow"}, {"Child Flow", "Sub"},        {"C1", "Child Flow"},
+    {"C2", "Child Flow"},       {"Tail", "run Nested Flow"}};
 
 bool IsAncestor(const std::string& ancestor, std::string name) {
   while (!name.empty()) {

@@ -1,11 +1,11 @@
 // The CLI's lookups over many runs: list filters and their edge cases, show by
 // latest or prefix, open nodes of an incomplete run, read-only SQL, reindex.
-#include <string>
-#include <vector>
+#include <fmt/format.h>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
+#include <string>
+#include <vector>
 
 #include "test_support.h"
 
@@ -34,8 +34,9 @@ std::string Run(const std::string& id, const std::string& flow, int64_t start, i
       "\n",
       id, start, flow, start + 1, start + 10, start + 11);
   if (!finished) return out;
-  std::string state = error.empty() ? R"({"state":"completed"})"
-                                    : fmt::format(R"({{"state":"error","errorMessage":"{}"}})", error);
+  std::string state = error.empty()
+                          ? R"({"state":"completed"})"
+                          : fmt::format(R"({{"state":"error","errorMessage":"{}"}})", error);
   out += fmt::format(
       R"({{"executionId":"{0}","seq":6,"timestamp":{1},"type":"state-change","nodeId":"b","data":{2}}})"
       "\n"
@@ -49,7 +50,8 @@ struct Fixture {
   TempDir dir;
   std::string db = dir.File("runs.db");
   Fixture() {
-    std::string events = Run("alpha-1", "etl", kT0, 100) + Run("alpha-2", "etl", kT0 + kDay, 400, "Disk FULL") +
+    std::string events = Run("alpha-1", "etl", kT0, 100) +
+                         Run("alpha-2", "etl", kT0 + kDay, 400, "Disk FULL") +
                          Run("beta-1", "report", kT0 + 2 * kDay, 50) +
                          Run("alpha-3", "etl", kT0 + 3 * kDay, 120, "", false);
     auto result = RunCli({"--db", db, "ingest"}, events);
@@ -76,7 +78,8 @@ TEST_CASE("list filters by flow, status, time, node state, error text, duration,
   CHECK(f.Ids({"--flow", "etl"}) == V{"alpha-3", "alpha-2", "alpha-1"});
   CHECK(f.Ids({"--status", "incomplete"}) == V{"alpha-3"});
   CHECK(f.Ids({"--status", "error"}) == V{"alpha-2"});
-  CHECK(f.Ids({"--since", "2027-01-16", "--until", std::to_string(kT0 + 2 * kDay)}) == V{"beta-1", "alpha-2"});
+  CHECK(f.Ids({"--since", "2027-01-16", "--until", std::to_string(kT0 + 2 * kDay)}) ==
+        V{"beta-1", "alpha-2"});
   CHECK(f.Ids({"--since", "2027-01-16T09:00:00+01:00"}) == V{"alpha-3", "beta-1", "alpha-2"});
   CHECK(f.Ids({"--node", "b", "--state", "error"}) == V{"alpha-2"});
   CHECK(f.Ids({"--node", "b", "--state", "executing"}) == V{"alpha-3"});
@@ -131,15 +134,17 @@ TEST_CASE("show of an incomplete run names the open nodes and their last message
 
 TEST_CASE("query runs read-only SQL over the views and refuses writes", "[query]") {
   Fixture f;
-  auto counted = RunCli({"--db", f.db, "query", "SELECT flow, count(*) AS runs FROM runs GROUP BY flow ORDER BY flow",
-                         "--json"});
+  auto counted =
+      RunCli({"--db", f.db, "query",
+              "SELECT flow, count(*) AS runs FROM runs GROUP BY flow ORDER BY flow", "--json"});
   REQUIRE(counted.exit_code == 0);
   auto rows = boost::json::parse(counted.out).as_array();
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].as_object().at("flow").as_string() == "etl");
   CHECK(rows[0].as_object().at("runs").as_int64() == 3);
   auto node = RunCli({"--db", f.db, "query",
-                      "SELECT duration_ms, error_message FROM node_runs WHERE execution_id = 'alpha-2' AND node_id = 'b'",
+                      "SELECT duration_ms, error_message FROM node_runs WHERE execution_id = "
+                      "'alpha-2' AND node_id = 'b'",
                       "--json"});
   REQUIRE(node.exit_code == 0);
   boost::json::value node_rows = boost::json::parse(node.out);
@@ -161,8 +166,8 @@ TEST_CASE("query runs read-only SQL over the views and refuses writes", "[query]
 
 TEST_CASE("reindex rebuilds the same summaries", "[reindex]") {
   Fixture f;
-  std::vector<std::string> query{"--db", f.db, "query",
-                                 "SELECT * FROM node_runs ORDER BY execution_id, position", "--json"};
+  std::vector<std::string> query{
+      "--db", f.db, "query", "SELECT * FROM node_runs ORDER BY execution_id, position", "--json"};
   auto before = RunCli(query);
   auto listed = RunCli({"--db", f.db, "list", "--json"});
   auto rebuilt = RunCli({"--db", f.db, "reindex"});

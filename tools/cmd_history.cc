@@ -103,6 +103,7 @@ void PrintHistory(const FlowHistory& history) {
     std::printf("run duration  p50 %s  p95 %s  max %s  (over the completed runs)\n",
                 Duration(s.p50_us).c_str(), Duration(s.p95_us).c_str(), Duration(s.max_us).c_str());
   std::vector<SparkPoint> points;
+  points.reserve(runs.size());
   for (const auto& run : runs)
     points.push_back({true, run.status == RunStatus::kError, run.duration_us});
   std::string note = runs.size() > kSparklineRuns

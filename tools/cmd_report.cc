@@ -35,7 +35,7 @@ struct LoadedRun {
   RunTree tree;
   BottleneckReport bottlenecks;
 
-  ReportRun View() const { return ReportRun{trace, tree, bottlenecks}; }
+  [[nodiscard]] ReportRun View() const { return ReportRun{trace, tree, bottlenecks}; }
 };
 
 Result<LoadedRun> Load(EventStore& store, const std::string& spec) {

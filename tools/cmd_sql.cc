@@ -26,6 +26,7 @@ int Query(const GlobalOptions& global, const std::string& sql, bool json) {
       [&](const std::vector<std::optional<std::string>>& values, const std::vector<bool>& numbers) {
         if (!json) {
           std::vector<std::string> row;
+          row.reserve(values.size());
           for (const auto& value : values) row.push_back(value.value_or("NULL"));
           rows.push_back(std::move(row));
           return;
