@@ -21,11 +21,11 @@
 #include "format/run_status.h"
 #include "storage/event_store.h"
 #include "storage/log_format.h"
-#include "storage/migrations.h"
-#include "storage/node_summary.h"
 #include "storage/payload_layout.h"
 #include "storage/schema_sql.h"
-#include "storage/sqlite_errors.h"
+#include "storage/sqlite/errors.h"
+#include "storage/sqlite/migrations.h"
+#include "storage/sqlite/node_summary.h"
 
 namespace extrace {
 namespace {

@@ -1,5 +1,5 @@
 // Per-node facts of each run: see node_summary.h.
-#include "storage/node_summary.h"
+#include "storage/sqlite/node_summary.h"
 
 #include "storage/log_format.h"
 

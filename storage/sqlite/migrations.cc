@@ -1,5 +1,5 @@
 // Schema migrations: see migrations.h. The SQL is schema/*.sql, compiled in.
-#include "storage/migrations.h"
+#include "storage/sqlite/migrations.h"
 
 #include <SQLiteCpp/Statement.h>
 
@@ -7,7 +7,7 @@
 #include <sqlite3.h>
 
 #include "storage/schema_sql.h"
-#include "storage/sqlite_errors.h"
+#include "storage/sqlite/errors.h"
 
 namespace extrace {
 namespace {
