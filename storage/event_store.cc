@@ -1,7 +1,16 @@
-// EventStore's non-virtual helpers.
+// EventStore's factory and non-virtual helpers. Open picks the backend; the
+// only one today is SQLite (storage/sqlite/), and a second one (PostgreSQL)
+// would be a sibling folder chosen here, by the kind of `path`.
 #include "storage/event_store.h"
 
+#include "storage/sqlite/open.h"
+
 namespace extrace {
+
+Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
+                                                     const StoreOptions& options) {
+  return OpenSqliteStore(path, options);
+}
 
 Result<std::vector<Event>> EventStore::ReadEvents(const std::string& execution_id) {
   std::vector<Event> events;

@@ -1,6 +1,7 @@
 // EventStore: the append-only event log of runs, keyed by (executionId, seq),
-// plus the per-run summaries kept current at append time. The only code that
-// knows SQLite; callers see Events, RunSummaries and Status values.
+// plus the per-run summaries kept current at append time. The interface is
+// backend-neutral: Open picks the backend (SQLite, storage/sqlite/), and callers
+// see Events, RunSummaries and Status values, never the database.
 //
 // Threads: one EventStore is one SQLite connection; use it from one thread at a
 // time. Several stores (threads or processes) may share one file: appends take

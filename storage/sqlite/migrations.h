@@ -12,6 +12,7 @@ namespace extrace {
 // Read-write: applies every missing migration, each in its own transaction.
 // Read-only: only checks. Either way a newer schema is refused (kSchemaTooNew).
 // Returns the version the database had before (0: a new database).
-[[nodiscard]] Result<int> MigrateSchema(SQLite::Database& db, const std::string& path, bool read_only);
+[[nodiscard]] Result<int> MigrateSchema(SQLite::Database& db, const std::string& path,
+                                        bool read_only);
 
 }  // namespace extrace

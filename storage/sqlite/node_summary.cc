@@ -1,5 +1,5 @@
 // Per-node facts of each run: see node_summary.h.
-#include "storage/node_summary.h"
+#include "storage/sqlite/node_summary.h"
 
 #include "storage/log_format.h"
 
@@ -32,11 +32,7 @@ NodeSummary::Row& NodeSummary::Get(int64_t run, int64_t node) {
   auto [it, inserted] = rows_.try_emplace(Key{run, node});
   Row& row = it->second;
   if (!inserted) return row;
-  auto& find =
-      Prepare(find_,
-              "SELECT declared, parent, position, name, type, state, state_seq, start_seq, "
-              "start_us, end_us, progress, progress_seq, error_message "
-              "FROM run_nodes WHERE execution = ? AND node = ?");
+  auto& find = Prepare(find_, log_format::kFindRunNode);
   find.bind(1, run);
   find.bind(2, node);
   if (!find.executeStep()) return row;
@@ -58,14 +54,7 @@ NodeSummary::Row& NodeSummary::Get(int64_t run, int64_t node) {
 }
 
 void NodeSummary::Write(int64_t run, int64_t node, const Row& row) {
-  auto& upsert = Prepare(
-      upsert_,
-      "INSERT INTO run_nodes(execution, node, declared, parent, position, name, type, state, "
-      "state_seq, start_seq, start_us, end_us, progress, progress_seq, error_message) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
-      "ON CONFLICT(execution, node) DO UPDATE SET declared = ?3, parent = ?4, position = ?5, "
-      "name = ?6, type = ?7, state = ?8, state_seq = ?9, start_seq = ?10, start_us = ?11, "
-      "end_us = ?12, progress = ?13, progress_seq = ?14, error_message = ?15");
+  auto& upsert = Prepare(upsert_, log_format::kUpsertRunNode);
   upsert.bind(1, run);
   upsert.bind(2, node);
   upsert.bind(3, row.declared ? 1 : 0);

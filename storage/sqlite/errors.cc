@@ -1,5 +1,5 @@
-// SQLite result codes -> StatusCode: see sqlite_errors.h.
-#include "storage/sqlite_errors.h"
+// SQLite result codes -> StatusCode: see errors.h.
+#include "storage/sqlite/errors.h"
 
 #include <fmt/format.h>
 #include <sqlite3.h>

@@ -1,13 +1,13 @@
 // Schema migrations: see migrations.h. The SQL is schema/*.sql, compiled in.
-#include "storage/migrations.h"
+#include "storage/sqlite/migrations.h"
 
 #include <SQLiteCpp/Statement.h>
-
+#include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
 
 #include "storage/schema_sql.h"
-#include "storage/sqlite_errors.h"
+#include "storage/sqlite/errors.h"
 
 namespace extrace {
 namespace {
@@ -46,22 +46,16 @@ Result<int> MigrateSchema(SQLite::Database& db, const std::string& path, bool re
                                                   "which needs write access",
                                                   path, version, kSchemaVersion));
     while (version < kSchemaVersion) {
-      db.exec("BEGIN IMMEDIATE");
-      try {
+      {
+        // Rolled back by its destructor unless committed.
+        SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
         // Another process may have migrated while we waited for the lock.
         int now = UserVersion(db);
         if (now == version) {
           db.exec(std::string(kMigrations[version]));
           db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
         }
-        db.exec("COMMIT");
-      } catch (...) {
-        try {
-          db.exec("ROLLBACK");
-        } catch (const SQLite::Exception&) {
-          // Nothing to undo: the failed statement already ended the transaction.
-        }
-        throw;
+        txn.commit();
       }
       version = UserVersion(db);
     }
