@@ -47,6 +47,7 @@ Status SqliteEventStore::RunQuery(
     return MakeError(StatusCode::kReadOnly, "SQL: only statements that read are allowed");
   int columns = sqlite3_column_count(statement.get());
   std::vector<std::string> names;
+  names.reserve(static_cast<size_t>(columns));
   for (int c = 0; c < columns; ++c) names.push_back(sqlite3_column_name(statement.get(), c));
   header(names);
   std::vector<std::optional<std::string>> values(static_cast<size_t>(columns));
