@@ -2,21 +2,25 @@
 // over a table of the declared nodes, then builds the hierarchy, deriving the
 // state and times of group nodes that send no state-changes of their own from
 // their children (what such a node sent itself, its progress, stays its own).
+// Beside it: reading an event's data (data_members.h), the contract's shape of
+// each projected event's data (projected_event_data.h), and child runs as
+// nodes (child_run_node.h).
 #include "query/projector.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <charconv>
 #include <cmath>
 #include <unordered_map>
 
-#include "format/canonical_scan.h"
 #include "format/event_json.h"
 #include "format/json_text.h"
 #include "format/run_status.h"
+#include "query/child_run_node.h"
+#include "query/data_members.h"
 #include "query/group_derivation.h"
+#include "query/projected_event_data.h"
 
 namespace extrace {
 namespace {
@@ -33,59 +37,6 @@ struct NodeRecord {
   int64_t start_us = 0;
   int64_t last_terminal_us = 0;
   std::vector<TraceEvent> events;
-};
-
-// An event's data object as its members: each key (unescaped) with its value as
-// canonical JSON text. Most events are read straight from their text, without
-// parsing; the rest are parsed and written back member by member, which gives
-// the same text (the writer is canonical), so both ways project alike.
-class DataMembers {
- public:
-  void Read(const std::string& data_json) {
-    members_.clear();
-    if (data_json.empty()) return;
-    bool scanned =
-        canonical_scan::ForEachMember(data_json, [&](std::string_view key, std::string_view value) {
-          members_.emplace_back(key, value);
-          return true;
-        });
-    if (scanned) return;
-    members_.clear();
-    owned_.clear();
-    for (const auto& member : ParseDataObject(data_json)) {
-      owned_.emplace_back(member.key());
-      owned_.push_back(ToCanonicalJson(member.value()));
-    }
-    for (size_t i = 0; i < owned_.size(); i += 2) members_.emplace_back(owned_[i], owned_[i + 1]);
-  }
-
-  // The raw value of `key`; empty when absent.
-  [[nodiscard]] std::string_view Find(std::string_view key) const {
-    for (const auto& [name, value] : members_)
-      if (name == key) return value;
-    return {};
-  }
-  [[nodiscard]] std::optional<double> Number(std::string_view key) const {
-    std::string_view raw = Find(key);
-    if (raw.empty() || !(raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9'))) return std::nullopt;
-    double value = 0;
-    auto [end, error] = std::from_chars(raw.data(), raw.data() + raw.size(), value);
-    if (error != std::errc() || end != raw.data() + raw.size()) return std::nullopt;
-    return value;
-  }
-  [[nodiscard]] std::optional<std::string> String(std::string_view key) const {
-    std::string_view raw = Find(key);
-    if (raw.size() < 2 || raw.front() != '"') return std::nullopt;
-    if (raw.find('\\') == std::string_view::npos) return std::string(raw.substr(1, raw.size() - 2));
-    return std::string(boost::json::parse(raw).as_string());
-  }
-  [[nodiscard]] const std::vector<std::pair<std::string_view, std::string_view>>& all() const {
-    return members_;
-  }
-
- private:
-  std::vector<std::pair<std::string_view, std::string_view>> members_;
-  std::vector<std::string> owned_;  // backs members_ when the text had to be parsed
 };
 
 class Projection {
@@ -242,10 +193,6 @@ class Projection {
     trace_.duration_us = event.timestamp_us - trace_.start_us;
   }
 
-  static std::string NodeEventData(const Event& event) {
-    return event.data_json.empty() ? "{}" : event.data_json;
-  }
-
   void ApplyState(NodeRecord& node, const Event& event, const DataMembers& data) {
     std::optional<NodeState> state;
     if (auto name = data.String("state")) state = ParseNodeState(*name);
@@ -267,50 +214,6 @@ class Projection {
   void ApplyProgress(NodeRecord& node, const Event& event, const DataMembers& data) {
     if (auto value = data.Number("progress")) node.last_progress = *value;
     node.events.push_back({event.timestamp_us, event.type, NodeProgressData(event, data)});
-  }
-
-  // A progress event has no message when it came without one or with null.
-  static bool HasMessage(const DataMembers& data) {
-    std::string_view message = data.Find("message");
-    return !message.empty() && message != "null";
-  }
-
-  // The contract's node event data `{ progress, message }`: `message` is always
-  // there, "" when none came in. With a message the data stays as it came;
-  // without, `progress` and `message` lead and the other fields follow in order.
-  static std::string NodeProgressData(const Event& event, const DataMembers& data) {
-    if (HasMessage(data)) return NodeEventData(event);
-    std::string out;
-    JsonWriter w(out);
-    w.BeginObject();
-    if (std::string_view progress = data.Find("progress"); !progress.empty()) {
-      w.Key("progress");
-      w.Raw(progress);
-    }
-    w.Key("message");
-    w.String("");
-    for (const auto& [key, value] : data.all()) {
-      if (key == "progress" || key == "message") continue;
-      w.Key(key);
-      w.Raw(value);
-    }
-    w.EndObject();
-    return out;
-  }
-
-  static std::string WithNodeId(const std::string& node_id, const DataMembers& data) {
-    std::string out;
-    JsonWriter w(out);
-    w.BeginObject();
-    w.Key("nodeId");
-    w.String(node_id);
-    for (const auto& [key, value] : data.all()) {
-      if (key == "nodeId") continue;
-      w.Key(key);
-      w.Raw(value);
-    }
-    w.EndObject();
-    return out;
   }
 
   std::string RunLevelProgress(const std::string& node_id, const DataMembers& data) {
@@ -363,22 +266,7 @@ class Projection {
       completed += state == NodeState::kCompleted;
       errored += state == NodeState::kError;
     }
-    std::string out;
-    JsonWriter w(out);
-    w.BeginObject();
-    w.Key("totalDuration");
-    w.Millis(event.timestamp_us - trace_.start_us);
-    w.Key("nodesCompleted");
-    w.Int(completed);
-    w.Key("nodesErrored");
-    w.Int(errored);
-    for (const auto& [key, value] : data.all()) {
-      if (key == "totalDuration" || key == "nodesCompleted" || key == "nodesErrored") continue;
-      w.Key(key);
-      w.Raw(value);
-    }
-    w.EndObject();
-    return out;
+    return CompletedData(event.timestamp_us - trace_.start_us, completed, errored, data);
   }
 
   // Weighted over the leaves; JavaScript's Math.round (halves up). A leaf that
@@ -413,18 +301,6 @@ class Projection {
     }
     if (total <= 0) return 0;
     return static_cast<int>(std::floor(weighted / total + 0.5));
-  }
-
-  static NodeView ViewOfChildRun(const ExecutionTrace& run) {
-    NodeView view;
-    view.executed = true;
-    view.start_us = run.start_us;
-    view.end_us = run.end_us;
-    view.state = run.status == RunStatus::kCompleted ? NodeState::kCompleted
-                 : run.status == RunStatus::kError   ? NodeState::kError
-                                                     : NodeState::kExecuting;
-    view.progress = view.state == NodeState::kCompleted ? 100 : run.overall_progress;
-    return view;
   }
 
   NodeView View(size_t index, size_t depth) {
@@ -506,24 +382,6 @@ class Projection {
       if (!nodes_[root_].has_own_state && node.state == NodeState::kError) any_node_error_ = true;
       trace_.nodes.push_back(std::move(node));
     }
-  }
-
-  static NodeTrace ChildRunNode(ExecutionTrace run) {
-    NodeView view = ViewOfChildRun(run);
-    NodeTrace out;
-    out.node_id = run.root_node_id;
-    out.node_name = run.root_node_name;
-    out.node_type = run.root_node_type;
-    out.state = view.state;
-    out.progress = view.progress;
-    out.start_us = run.start_us;
-    out.end_us = run.end_us;
-    out.duration_us = run.duration_us;
-    out.events = std::move(run.events);
-    out.child_traces = std::move(run.nodes);
-    out.has_child_traces = true;
-    out.child_execution_id = run.execution_id;
-    return out;
   }
 
   RunStatus ComputeStatus() {

@@ -1,0 +1,169 @@
+// Opening the SQLite event log (storage/event_store.h): creating the file in
+// WAL mode, both durability settings, and how a newer, corrupt, foreign,
+// missing or read-only file is refused.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "event_store_test_support.h"
+#include "format/event_json.h"
+#include "query/trace_loader.h"
+#include "storage/event_store.h"
+#include "test_support.h"
+
+namespace extrace {
+namespace {
+
+using Catch::Matchers::Contains;
+using event_store_test::AppendAll;
+using event_store_test::EndEvent;
+using event_store_test::kT0;
+using event_store_test::OpenError;
+using event_store_test::OpenStore;
+using event_store_test::RequireAppended;
+using event_store_test::Sqlite;
+using event_store_test::StartedEvent;
+using event_store_test::Stored;
+using event_store_test::Summary;
+using testing::TempDir;
+
+TEST_CASE("event_store open creates the database file in WAL mode", "[event_store]") {
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  REQUIRE_FALSE(std::filesystem::exists(db));
+  {
+    auto store = OpenStore(db);
+    CHECK(store->path() == db);
+    CHECK(std::filesystem::exists(db));
+    auto runs = store->ListRuns();
+    REQUIRE(runs);
+    CHECK(runs->empty());
+  }
+  CHECK(Sqlite(db, "PRAGMA journal_mode") == "wal\n");
+  CHECK(Sqlite(db, "PRAGMA user_version") != "0\n");
+  // Reopening an existing store keeps it as it is.
+  auto again = OpenStore(db);
+  auto integrity = again->IntegrityCheck();
+  REQUIRE(integrity);
+  CHECK(*integrity == "ok");
+}
+
+TEST_CASE("event_store both durability settings store and reopen", "[event_store]") {
+  auto durability = GENERATE(Durability::kNormal, Durability::kFull);
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  StoreOptions options;
+  options.durability = durability;
+  {
+    auto store = OpenStore(db, options);
+    RequireAppended(*store, {StartedEvent("r", 1, kT0), EndEvent("r", 2, kT0 + 1)});
+  }
+  StoreOptions reading;
+  reading.read_only = true;
+  auto store = OpenStore(db, reading);
+  CHECK(Stored(*store, "r").size() == 2);
+  CHECK(Summary(*store, "r").status == RunStatus::kCompleted);
+}
+
+TEST_CASE("event_store a database with a newer schema is refused", "[event_store]") {
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  SECTION("an extrace store upgraded by a newer extrace") {
+    {
+      auto store = OpenStore(db);
+      RequireAppended(*store, {StartedEvent("r", 1, kT0)});
+    }
+    Sqlite(db, "PRAGMA user_version = 99");
+  }
+  SECTION("a database that holds nothing but the version") {
+    Sqlite(db, "PRAGMA user_version = 99");
+  }
+  CHECK(OpenError(db, false) == StatusCode::kSchemaTooNew);
+  CHECK(OpenError(db, true) == StatusCode::kSchemaTooNew);
+  auto store = EventStore::Open(db);
+  REQUIRE_FALSE(store);
+  CHECK_THAT(store.error().message, Contains("99"));
+  // Refusing it changed nothing.
+  CHECK(Sqlite(db, "PRAGMA user_version") == "99\n");
+}
+
+TEST_CASE("event_store a file that is not a database is corrupt", "[event_store]") {
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  std::string garbage(8192, '\0');
+  uint32_t x = 2463534242u;  // xorshift: the same bytes every run
+  for (char& c : garbage) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  testing::WriteFile(db, garbage);
+  CHECK(OpenError(db, false) == StatusCode::kCorrupt);
+  CHECK(OpenError(db, true) == StatusCode::kCorrupt);
+  CHECK(testing::ReadFile(db) == garbage);
+}
+
+TEST_CASE("event_store a database of another application is refused as corrupt", "[event_store]") {
+  TempDir dir;
+  std::string db = dir.File("other.db");
+  Sqlite(db, "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT)");
+  CHECK(OpenError(db, false) == StatusCode::kCorrupt);
+  CHECK(OpenError(db, true) == StatusCode::kCorrupt);
+  CHECK(Sqlite(db, "SELECT count(*) FROM sqlite_schema") == "1\n");
+}
+
+TEST_CASE("event_store a missing file is not found when reading", "[event_store]") {
+  TempDir dir;
+  std::string db = dir.File("missing.db");
+  CHECK(OpenError(db, true) == StatusCode::kNotFound);
+  CHECK_FALSE(std::filesystem::exists(db));
+  // Writing cannot create it in a folder that does not exist either.
+  CHECK(OpenError(dir.File("no-such-dir/trace.db"), false) == StatusCode::kNotFound);
+}
+
+TEST_CASE("event_store a read-only store refuses to append", "[event_store]") {
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  {
+    auto store = OpenStore(db);
+    RequireAppended(*store, {StartedEvent("r", 1, kT0)});
+  }
+  StoreOptions options;
+  options.read_only = true;
+  auto store = OpenStore(db, options);
+  std::vector<Event> more = {EndEvent("r", 2, kT0 + 1)};
+  AppendResult result = AppendAll(*store, more);
+  REQUIRE_FALSE(result.status);
+  CHECK(result.status.error().code == StatusCode::kReadOnly);
+  CHECK(result.stored == 0);
+  CHECK(Stored(*store, "r").size() == 1);
+  CHECK(Summary(*store, "r").status == RunStatus::kIncomplete);
+}
+
+TEST_CASE("event_store a database file without write permission is read-only", "[event_store]") {
+  TempDir dir;
+  std::string db = dir.File("trace.db");
+  {
+    auto store = OpenStore(db);
+    RequireAppended(*store, {StartedEvent("r", 1, kT0)});
+  }
+  REQUIRE(chmod(db.c_str(), 0444) == 0);
+  if (geteuid() == 0) {
+    WARN("running as root, which ignores file permissions: the chmod 0444 case is skipped");
+  } else {
+    CHECK(OpenError(db, false) == StatusCode::kReadOnly);
+  }
+  // Reading it still works either way.
+  StoreOptions options;
+  options.read_only = true;
+  auto store = OpenStore(db, options);
+  CHECK(Stored(*store, "r").size() == 1);
+}
+
+}  // namespace
+}  // namespace extrace
