@@ -18,10 +18,9 @@ std::string AtLine(const std::string& source, int64_t line, const std::string& m
 LineBatcher::LineBatcher(std::vector<std::string> inputs, BatchLimits limits)
     : inputs_(std::move(inputs)), limits_(limits), reader_([this] { Read(); }) {}
 
-LineBatcher::~LineBatcher() {
-  Cancel();  // the reader stops at its next batch, if it has not ended
-  if (reader_.joinable()) reader_.join();
-}
+// Then reader_, the last member, joins first among them: the reader never
+// outlives the queue it pushes to.
+LineBatcher::~LineBatcher() { Cancel(); }
 
 EventBatch LineBatcher::Next() {
   std::unique_lock lock(mutex_);
@@ -54,7 +53,7 @@ void LineBatcher::Read() {
     if (!Stream(std::cin, "")) return;
   } else {
     for (const auto& input : inputs_) {
-      if (input == "-") {
+      if (IsStandardStream(input)) {
         if (!Stream(std::cin, "")) return;
         continue;
       }

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct EventBatch {
   std::optional<Error> stop;
   bool end = false;  // nothing comes after this batch
 };
+
+// `-` as a file name means standard input (or output), as across Unix tooling.
+inline bool IsStandardStream(std::string_view file) { return file == "-"; }
 
 // "line N: message", then " (FILE)" unless `source` is empty (standard input).
 std::string AtLine(const std::string& source, int64_t line, const std::string& message);

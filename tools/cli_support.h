@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "extrace/status.h"
+#include "format/line_batcher.h"
 #include "storage/event_store.h"
 #include "tools/commands.h"
 
@@ -19,7 +20,5 @@ int Usage(std::string_view command, const std::string& message);
 [[nodiscard]] Result<std::unique_ptr<EventStore>> OpenForReading(const GlobalOptions& global);
 // The JSON document and a line break to standard output.
 void PrintJsonLine(std::string json);
-// `-` as a file name means standard input (or output), as across Unix tooling.
-inline bool IsStandardStream(std::string_view file) { return file == "-"; }
 
 }  // namespace extrace::cli

@@ -263,7 +263,7 @@ void RenderExport(const ExecutionTrace& trace, std::string_view format, ExportSi
 // reader never sees half a file. `describe(bytes)` says what was written.
 int WriteExport(const std::string& output, const std::function<void(ExportSink&)>& write,
                 const std::function<std::string(int64_t)>& describe) {
-  if (output.empty() || output == "-") {
+  if (output.empty() || IsStandardStream(output)) {
     ExportSink sink{stdout};
     write(sink);
     return kExitOk;
