@@ -90,6 +90,9 @@ struct AppendResult {
   // is committed; it and those after it are not.
   Status status;
   size_t failed_index = 0;
+  // Which events were duplicates, ascending (so that a caller that merged
+  // several producers' batches into one append can tell each its own counts).
+  std::vector<size_t> duplicate_indices;
 };
 
 class EventStore {
@@ -113,10 +116,21 @@ class EventStore {
   // Runs whose `started` names this run as parent, oldest first.
   [[nodiscard]] virtual Result<std::vector<std::string>> ChildRuns(
       const std::string& execution_id) = 0;
-  // Every event of the run in seq order, without copying the whole run first.
-  [[nodiscard]] virtual Status ForEachEvent(const std::string& execution_id,
-                                            const std::function<void(Event&&)>& visit) = 0;
+  // The run's events with a seq above `after_seq`, in seq order, without
+  // copying the whole run first (what a follower reads after what it has).
+  [[nodiscard]] virtual Status ForEachEventAfter(const std::string& execution_id, int64_t after_seq,
+                                                 const std::function<void(Event&&)>& visit) = 0;
+  // Every event of the run in seq order.
+  [[nodiscard]] Status ForEachEvent(const std::string& execution_id,
+                                    const std::function<void(Event&&)>& visit) {
+    return ForEachEventAfter(execution_id, 0, visit);
+  }
   [[nodiscard]] Result<std::vector<Event>> ReadEvents(const std::string& execution_id);
+
+  // A number that changes whenever another connection (thread or process) has
+  // committed to the store since this one last looked: a cheap poll for
+  // followers (SQLite's PRAGMA data_version). Its own commits do not change it.
+  [[nodiscard]] virtual Result<int64_t> ChangeCounter() = 0;
 
   [[nodiscard]] virtual Result<std::string> IntegrityCheck() = 0;
   // Runs one read-only SQL statement over the documented views; `header` gets the

@@ -165,8 +165,8 @@ Result<std::vector<std::string>> SqliteEventStore::ChildRuns(const std::string& 
   }
 }
 
-Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
-                                      const std::function<void(Event&&)>& visit) {
+Status SqliteEventStore::ForEachEventAfter(const std::string& execution_id, int64_t after_seq,
+                                           const std::function<void(Event&&)>& visit) {
   try {
     SQLite::Statement run(db_, log_format::kRunIdAndBase);
     run.bind(1, execution_id);
@@ -190,6 +190,7 @@ Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
       return &cache.emplace(key, statement.getColumn(0).getString()).first->second;
     };
     row.bind(1, id);
+    row.bind(2, after_seq);
     while (row.executeStep()) {
       Event event;
       event.execution_id = execution_id;
@@ -233,6 +234,19 @@ Status SqliteEventStore::ForEachEvent(const std::string& execution_id,
     return tl::unexpected(Describe(e, "reading events"));
   } catch (...) {
     return tl::unexpected(DescribeUnexpected("reading events"));
+  }
+}
+
+Result<int64_t> SqliteEventStore::ChangeCounter() {
+  try {
+    SQLite::Statement version(db_, log_format::kDataVersion);
+    if (!version.executeStep())
+      return MakeError(StatusCode::kInternal, "PRAGMA data_version returned no row");
+    return version.getColumn(0).getInt64();
+  } catch (const SQLite::Exception& e) {
+    return tl::unexpected(Describe(e, "polling for changes"));
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected("polling for changes"));
   }
 }
 

@@ -221,7 +221,12 @@ AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<si
       result.failed_index = i;
       break;
     }
-    (outcome.kind == EventKeyOutcome::kStored ? result.stored : result.duplicates) += 1;
+    if (outcome.kind == EventKeyOutcome::kStored) {
+      ++result.stored;
+    } else {
+      ++result.duplicates;
+      result.duplicate_indices.push_back(i);
+    }
   }
   FlushSummaries();
   txn.Commit();
@@ -230,7 +235,8 @@ AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<si
 
 AppendResult SqliteEventStore::Append(std::span<Event> events) {
   if (options_.read_only)
-    return {0, 0, MakeError(StatusCode::kReadOnly, fmt::format("{}: opened read-only", path_)), 0};
+    return {
+        0, 0, MakeError(StatusCode::kReadOnly, fmt::format("{}: opened read-only", path_)), 0, {}};
   if (events.empty()) return {};
   // The seqs this attempt assigned (events sent with seq 0). Nothing of a
   // failed attempt landed, so they are given back, except after a COMMIT of
@@ -269,7 +275,7 @@ AppendResult SqliteEventStore::Append(std::span<Event> events) {
       });
   if (appended) return std::move(*appended);
   give_back_seqs();
-  return {0, 0, tl::unexpected(std::move(appended.error())), 0};
+  return {0, 0, tl::unexpected(std::move(appended.error())), 0, {}};
 }
 
 }  // namespace extrace

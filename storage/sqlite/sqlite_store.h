@@ -47,8 +47,9 @@ class SqliteEventStore final : public EventStore {
       const std::vector<std::string>& execution_ids) override;
   [[nodiscard]] Result<std::vector<std::string>> ChildRuns(
       const std::string& execution_id) override;
-  [[nodiscard]] Status ForEachEvent(const std::string& execution_id,
-                                    const std::function<void(Event&&)>& visit) override;
+  [[nodiscard]] Status ForEachEventAfter(const std::string& execution_id, int64_t after_seq,
+                                         const std::function<void(Event&&)>& visit) override;
+  [[nodiscard]] Result<int64_t> ChangeCounter() override;
   [[nodiscard]] Result<std::string> IntegrityCheck() override;
   [[nodiscard]] Status Query(
       const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
