@@ -333,6 +333,9 @@ EventParser::EventParser()
       }()) {}
 
 Result<Event> EventParser::Parse(std::string_view line) {
+  if (line.size() > kMaxEventLineBytes)
+    return FieldError("(json)", fmt::format("the line is {} bytes, longer than the limit of {}",
+                                            line.size(), kMaxEventLineBytes));
   parser_.reset();
   boost::system::error_code ec;
   size_t used = parser_.write_some(line.data(), line.size(), ec);

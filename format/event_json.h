@@ -19,6 +19,9 @@ inline constexpr size_t kMaxExecutionIdLength = 256;  // characters, per the for
 // The largest seq accepted: JavaScript's Number.MAX_SAFE_INTEGER, so every seq
 // an engine can send survives the trip through a JavaScript number.
 inline constexpr int64_t kMaxEventSeq = 9007199254740991;
+// The longest event line accepted (16 MiB): a graph of 100,000 nodes fits, and
+// one line cannot make a reader hold an unbounded document.
+inline constexpr size_t kMaxEventLineBytes = size_t{16} << 20;
 
 struct DeclaredNode {
   std::string id;

@@ -11,6 +11,7 @@
 
 #include "format/event_json.h"
 #include "format/event_line.h"
+#include "query/run_filter_text.h"
 #include "query/trace_json.h"
 #include "query/trace_loader.h"
 #include "render/chrome_trace.h"
@@ -97,40 +98,12 @@ void PrintOpenNodes(const ExecutionTrace& trace, int64_t log_end_us) {
 }  // namespace
 
 int List(const GlobalOptions& global, const ListOptions& options) {
-  RunFilter filter;
-  filter.flow = options.flow;
-  filter.node = options.node;
-  filter.error_text = options.error;
-  filter.limit = options.limit;
-  if (!options.status.empty()) {
-    for (auto status : {RunStatus::kCompleted, RunStatus::kError, RunStatus::kIncomplete})
-      if (RunStatusName(status) == options.status) filter.status = status;
-    if (!filter.status)
-      return Usage("list", fmt::format("--status {}: expected completed, error or incomplete",
-                                       options.status));
-  }
-  if (!options.state.empty()) {
-    filter.node_state = ParseNodeState(options.state);
-    if (!filter.node_state)
-      return Usage(
-          "list",
-          fmt::format("--state {}: expected pending, executing, completed, error or skipped",
-                      options.state));
-    if (options.node.empty() && options.state != "error")
-      return Usage("list", "--state goes with --node (except --state error: any node in error)");
-  }
-  for (auto [text, slot, name] : {std::tuple{&options.since, &filter.since_us, "--since"},
-                                  std::tuple{&options.until, &filter.until_us, "--until"}}) {
-    if (text->empty()) continue;
-    *slot = ParseTimeArgument(*text);
-    if (!*slot)
-      return Usage(
-          "list",
-          fmt::format("{} {}: expected ISO 8601 (2026-11-25T18:07:23Z) or epoch milliseconds", name,
-                      *text));
-  }
-  if (options.slower_than_ms)
-    filter.slower_than_us = static_cast<int64_t>(*options.slower_than_ms * 1000);
+  RunFilterText text{options.flow,  options.status,         options.since,
+                     options.until, options.node,           options.state,
+                     options.error, options.slower_than_ms, options.limit};
+  auto parsed = ParseRunFilter(text, FilterNames::kCliFlags);
+  if (!parsed) return Usage("list", parsed.error().message);
+  const RunFilter& filter = *parsed;
 
   auto store = OpenForReading(global);
   if (!store) return Fail("list", store.error());
@@ -305,7 +278,7 @@ int ExportRuns(EventStore& store, const GlobalOptions& global, const ExportOptio
   filter.flow = options.flow;
   filter.top_level_only = true;
   if (!options.since.empty()) {
-    filter.since_us = ParseTimeArgument(options.since);
+    filter.since_us = ParseTimeText(options.since);
     if (!filter.since_us)
       return Usage("export", fmt::format("--since {}: expected ISO 8601 (2026-11-25T18:07:23Z) or "
                                          "epoch milliseconds",

@@ -20,53 +20,6 @@ std::string IsoTime(int64_t micros) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
-std::optional<int64_t> ParseTimeArgument(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  if (text.find_first_not_of("0123456789.") == std::string::npos) {
-    char* end = nullptr;
-    double ms = std::strtod(text.c_str(), &end);
-    if (end != text.c_str() + text.size()) return std::nullopt;
-    return static_cast<int64_t>(std::llround(ms * 1000.0));
-  }
-  int year, month, day, hour = 0, minute = 0, consumed = 0;
-  double second = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed) != 3 ||
-      consumed != 10)
-    return std::nullopt;
-  std::string rest = text.substr(10);
-  int64_t offset_minutes = 0;
-  if (!rest.empty()) {
-    if (rest[0] != 'T' && rest[0] != 't' && rest[0] != ' ') return std::nullopt;
-    int used = 0;
-    if (std::sscanf(rest.c_str() + 1, "%2d:%2d%n", &hour, &minute, &used) != 2) return std::nullopt;
-    std::string zone = rest.substr(1 + static_cast<size_t>(used));
-    if (!zone.empty() && zone[0] == ':') {
-      char* end = nullptr;
-      second = std::strtod(zone.c_str() + 1, &end);
-      zone = std::string(end);
-    }
-    if (zone == "Z" || zone == "z" || zone.empty()) {
-      offset_minutes = 0;
-    } else if (zone[0] == '+' || zone[0] == '-') {
-      int zh = 0, zm = 0;
-      if (std::sscanf(zone.c_str() + 1, "%2d:%2d", &zh, &zm) < 1) return std::nullopt;
-      offset_minutes = (zone[0] == '+' ? 1 : -1) * (zh * 60 + zm);
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second >= 61)
-    return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  int64_t seconds = static_cast<int64_t>(timegm(&tm)) - offset_minutes * 60;
-  return seconds * 1'000'000 + static_cast<int64_t>(std::llround(second * 1e6));
-}
-
 std::string HumanDuration(int64_t micros) {
   std::string sign = micros < 0 ? "-" : "";
   uint64_t us =
