@@ -70,4 +70,17 @@ int Regressions(const GlobalOptions& global, const RegressionOptions& options);
 int Report(const GlobalOptions& global, const std::string& id,
            const std::vector<std::string>& compare, const std::string& output);
 
+// tools/cmd_serve.cc: `extrace serve`, the HTTP server (server/server.h).
+struct ServeOptions {
+  std::string listen = "127.0.0.1:7117";  // HOST:PORT, [V6]:PORT or PORT
+  std::string token_file;                 // needed for a non-loopback address
+  std::string cors_origin;
+  bool normal_durability = false;
+  size_t max_body_bytes = size_t{64} << 20;
+  size_t max_connections = 256;
+  size_t max_streams = 64;
+  unsigned threads = 0;  // 0: the server's default
+};
+int Serve(const GlobalOptions& global, const ServeOptions& options);
+
 }  // namespace extrace::cli

@@ -125,6 +125,26 @@ int main(int argc, char** argv) {
                      "the HTML file, - for standard output (default: report-<id>.html or "
                      "compare-<a>-<b>.html here)");
 
+  ServeOptions serve_options;
+  auto* serve = app.add_subcommand(
+      "serve", "HTTP ingest, JSON API, live event streams and the runs in a browser");
+  serve->add_option("--listen", serve_options.listen,
+                    "HOST:PORT, [IPv6]:PORT or PORT (default 127.0.0.1:7117; 0 picks a free port; "
+                    "an address other than loopback needs --token-file)");
+  serve->add_option("--token-file", serve_options.token_file,
+                    "every request must carry this file's token (Authorization: Bearer)");
+  serve->add_option("--cors", serve_options.cors_origin,
+                    "let pages of this origin call the API (default: no CORS headers)");
+  serve->add_flag("--durability-normal", serve_options.normal_durability,
+                  "acknowledge events that survive a process crash only (faster)");
+  serve->add_option("--max-body-bytes", serve_options.max_body_bytes,
+                    "largest request body (default 67108864: 64 MiB)");
+  serve->add_option("--max-connections", serve_options.max_connections,
+                    "open connections at most; beyond, 503 (default 256)");
+  serve->add_option("--max-streams", serve_options.max_streams,
+                    "open event streams at most; beyond, 503 (default 64)");
+  serve->add_option("--threads", serve_options.threads, "threads serving requests (default 4)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -155,6 +175,7 @@ int main(int argc, char** argv) {
     if (*history) return History(global, flow, last, json);
     if (*regressions) return Regressions(global, regression);
     if (*report) return Report(global, report_id, report_compare, report_output);
+    if (*serve) return Serve(global, serve_options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "extrace: internal error: %s\n", e.what());
     return kExitInternal;

@@ -1,0 +1,114 @@
+// The feeds behind the event streams: see stream_feeds.h.
+#include "server/stream_feeds.h"
+
+#include <fmt/format.h>
+
+#include <unordered_set>
+
+#include "format/event_line.h"
+#include "format/json_text.h"
+#include "render/list_json.h"
+
+namespace extrace::server {
+namespace {
+
+// Newest runs a runs feed looks at per poll: more new runs than this between
+// two polls (250 ms or one commit apart) are announced only in part.
+constexpr size_t kRunsPerPoll = 200;
+
+std::string ExecutionIdJson(const std::string& id) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("executionId");
+  w.String(id);
+  w.EndObject();
+  return out;
+}
+
+class RunFeed final : public StreamFeed {
+ public:
+  RunFeed(std::string execution_id, int64_t after_seq)
+      : execution_id_(std::move(execution_id)), last_seq_(after_seq) {}
+
+  Result<bool> Poll(EventStore& store, std::string& out) override {
+    std::optional<EventType> end;
+    auto status = store.ForEachEventAfter(execution_id_, last_seq_, [&](Event&& event) {
+      fmt::format_to(std::back_inserter(out), "id: {}\ndata: ", event.seq);
+      AppendEventLine(out, event);  // one line, ending in its line break
+      out += '\n';
+      last_seq_ = event.seq;
+      if (event.type == EventType::kCompleted || event.type == EventType::kError) end = event.type;
+    });
+    if (!status) return tl::unexpected(status.error());
+    auto children = store.ChildRuns(execution_id_);
+    if (!children) return tl::unexpected(children.error());
+    for (const std::string& child : *children) {
+      if (!announced_.insert(child).second) continue;
+      out += "event: child-run\ndata: ";
+      out += ExecutionIdJson(child);
+      out += "\n\n";
+    }
+    if (!end && !ended_before_) {
+      // A reconnect after the run's last event: nothing new, and the run is over.
+      if (first_poll_) {
+        auto run = store.GetRun(execution_id_);
+        if (!run) return tl::unexpected(run.error());
+        if (*run && (*run)->end_type && (*run)->max_seq <= last_seq_) end = (*run)->end_type;
+      }
+    }
+    first_poll_ = false;
+    if (!end) return false;
+    ended_before_ = true;
+    out += fmt::format("event: end\ndata: {{\"status\":\"{}\"}}\n\n",
+                       *end == EventType::kCompleted ? "completed" : "error");
+    return true;
+  }
+
+ private:
+  const std::string execution_id_;
+  int64_t last_seq_;
+  std::unordered_set<std::string> announced_;
+  bool first_poll_ = true;
+  bool ended_before_ = false;
+};
+
+class RunsFeed final : public StreamFeed {
+ public:
+  explicit RunsFeed(std::string flow) : flow_(std::move(flow)) {}
+
+  Result<bool> Poll(EventStore& store, std::string& out) override {
+    RunFilter filter;
+    filter.flow = flow_;
+    filter.limit = kRunsPerPoll;
+    auto runs = store.ListRuns(filter);
+    if (!runs) return tl::unexpected(runs.error());
+    // Newest first: announced oldest first, as they began.
+    for (auto it = runs->rbegin(); it != runs->rend(); ++it) {
+      if (!known_.insert(it->execution_id).second || first_poll_) continue;
+      std::string element = RunListJson({*it});
+      out += "event: run\ndata: ";
+      out.append(element, 1, element.size() - 2);  // the array's one element
+      out += "\n\n";
+    }
+    first_poll_ = false;  // the runs there before the stream began are not news
+    return false;
+  }
+
+ private:
+  const std::string flow_;
+  std::unordered_set<std::string> known_;
+  bool first_poll_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<StreamFeed> MakeRunFeed(std::string execution_id, int64_t after_seq) {
+  return std::make_unique<RunFeed>(std::move(execution_id), after_seq);
+}
+
+std::unique_ptr<StreamFeed> MakeRunsFeed(std::string flow) {
+  return std::make_unique<RunsFeed>(std::move(flow));
+}
+
+}  // namespace extrace::server
