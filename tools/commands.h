@@ -80,6 +80,9 @@ struct ServeOptions {
   size_t max_connections = 256;
   size_t max_streams = 64;
   unsigned threads = 0;  // 0: the server's default
+  double header_timeout_s = 10;
+  double body_timeout_s = 60;
+  int busy_budget_ms = 10'000;
 };
 int Serve(const GlobalOptions& global, const ServeOptions& options);
 

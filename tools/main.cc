@@ -144,6 +144,13 @@ int main(int argc, char** argv) {
   serve->add_option("--max-streams", serve_options.max_streams,
                     "open event streams at most; beyond, 503 (default 64)");
   serve->add_option("--threads", serve_options.threads, "threads serving requests (default 4)");
+  serve->add_option("--header-timeout", serve_options.header_timeout_s,
+                    "seconds a client has to send a request's headers (default 10)");
+  serve->add_option("--body-timeout", serve_options.body_timeout_s,
+                    "seconds a client has to send a request's body (default 60)");
+  serve->add_option("--busy-budget-ms", serve_options.busy_budget_ms,
+                    "how long a write waits for a store another process holds before "
+                    "answering 503 (default 10000)");
 
   try {
     app.parse(argc, argv);
