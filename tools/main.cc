@@ -125,6 +125,25 @@ int main(int argc, char** argv) {
                      "the HTML file, - for standard output (default: report-<id>.html or "
                      "compare-<a>-<b>.html here)");
 
+  TailOptions tail_options;
+  auto* tail = app.add_subcommand(
+      "tail", "follow a run as it is recorded, until it ends (exit 0; 13 when it failed)");
+  tail->add_option("id", tail_options.id,
+                   "execution id, an id prefix, or latest (waits until there is a run)")
+      ->required();
+  tail->add_option("--flow", tail_options.flow, "with latest or a prefix: within this flow");
+  auto* tail_events =
+      tail->add_flag("--events", tail_options.events, "one line per event, also on a terminal");
+  tail->add_flag("--json", tail_options.json,
+                 "the events as JSON Lines, the bytes `extrace events` prints")
+      ->excludes(tail_events);
+  tail->footer(
+      "On a terminal: the timeline of `show --timeline`, redrawn in place; on a pipe or with\n"
+      "--events: one line per event. New events show within 100 ms. An id or prefix that is not\n"
+      "in the store fails at once (exit 5); `latest` waits for the store and for a run (of\n"
+      "--flow) to appear. Ends when the run ends: exit 0 completed, 13 error; Ctrl-C: 130.\n"
+      "A run that already ended is printed and ends at once.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -155,6 +174,7 @@ int main(int argc, char** argv) {
     if (*history) return History(global, flow, last, json);
     if (*regressions) return Regressions(global, regression);
     if (*report) return Report(global, report_id, report_compare, report_output);
+    if (*tail) return Tail(global, tail_options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "extrace: internal error: %s\n", e.what());
     return kExitInternal;
