@@ -204,6 +204,10 @@ TEST_CASE("tail of a run that already ended prints it and exits at once with its
     CHECK(tail.exit_code == 13);
     CHECK(Lines(tail.out).size() == 11);  // 9 events, the child run, the end
     CHECK_THAT(tail.out, EndsWith("ended: status error\n"));
+    // Among the event lines at its start, also when all came in one read.
+    size_t child = tail.out.find("child run " + bad.child_id);
+    CHECK(tail.out.find("#5  state-change  check  executing") < child);
+    CHECK(child < tail.out.find("#6  state-change  check  completed"));
     ProcessResult json = RunCli({"--db", db, "tail", "latest", "--flow", "good", "--json"});
     CHECK(json.exit_code == 0);
     CHECK(json.out == RunCli({"--db", db, "events", good.id}).out);

@@ -41,6 +41,8 @@ constexpr auto kPollInterval = std::chrono::milliseconds(25);
 constexpr auto kWaitInterval = std::chrono::milliseconds(50);
 // The least time between two projections of a changing run on a terminal.
 constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
+// Output is written (and flushed) at least this often while a read goes on.
+constexpr size_t kPrintChunk = 64 * 1024;
 // A quiet run still gets its elapsed time redrawn this often.
 constexpr auto kTickInterval = std::chrono::seconds(1);
 
@@ -156,48 +158,62 @@ class Follower {
   }
 
  private:
+  // Streams out what is new, in pieces of about kPrintChunk: a long run that
+  // ended before tail began is never held whole as text.
   Status ReadNew() {
+    std::vector<RunSummary> children;
+    if (mode_ == Mode::kEvents) {
+      auto fresh = NewChildRuns();
+      if (!fresh) return tl::unexpected(fresh.error());
+      children = std::move(*fresh);
+    }
+    size_t next_child = 0;
     std::string out;
-    TimedLines lines;
+    // A child run's line goes among the event lines at its start time.
+    auto announce_children_before = [&](int64_t time_us) {
+      for (; next_child < children.size() && children[next_child].start_us < time_us; ++next_child)
+        out += TailChildRunLine(children[next_child], run_.start_us.value_or(time_us));
+    };
     auto status = store_.ForEachEventAfter(run_.execution_id, last_seq_, [&](Event&& event) {
       last_seq_ = event.seq;
       ++events_;
       if (!run_.start_us) run_.start_us = event.timestamp_us;
       if (event.type == EventType::kCompleted || event.type == EventType::kError) ended_ = true;
       if (mode_ == Mode::kJson) AppendEventLine(out, event);
-      if (mode_ == Mode::kEvents)
-        lines.emplace_back(event.timestamp_us, TailEventLine(event, *run_.start_us));
+      if (mode_ == Mode::kEvents) {
+        announce_children_before(event.timestamp_us);
+        out += TailEventLine(event, *run_.start_us);
+      }
+      if (out.size() >= kPrintChunk) {
+        Print(out);
+        out.clear();
+      }
     });
     if (!status) return status;
     dirty_ = true;
-    if (mode_ == Mode::kEvents) {
-      if (auto children = AddNewChildRuns(lines); !children) return children;
-      for (const auto& line : lines) out += line.second;
-    }
+    announce_children_before(INT64_MAX);
     if (!out.empty()) Print(out);
     return {};
   }
 
-  // Lines of this read and when they happened.
-  using TimedLines = std::vector<std::pair<int64_t, std::string>>;
-
-  // A line for each child run that started since the last look, among the
-  // event lines at its start time (a run that ended before tail began has all
-  // its events in one read).
-  Status AddNewChildRuns(TimedLines& lines) {
-    auto children = store_.ChildRuns(run_.execution_id);
-    if (!children) return tl::unexpected(children.error());
-    for (const auto& id : *children) {
-      if (!children_seen_.insert(id).second) continue;
+  // The child runs of the run not announced yet, by start time. One that
+  // starts while the events are read is announced on the next poll: its
+  // commit changes the counter again.
+  Result<std::vector<RunSummary>> NewChildRuns() {
+    auto ids = store_.ChildRuns(run_.execution_id);
+    if (!ids) return tl::unexpected(ids.error());
+    std::vector<RunSummary> children;
+    for (const auto& id : *ids) {
+      if (children_seen_.contains(id)) continue;
       auto child = store_.GetRun(id);
       if (!child) return tl::unexpected(child.error());
-      if (!*child) continue;
-      int64_t start = (*child)->start_us.value_or(INT64_MAX);
-      auto at = std::find_if(lines.begin(), lines.end(),
-                             [&](const auto& line) { return line.first > start; });
-      lines.emplace(at, start, TailChildRunLine(**child, run_.start_us.value_or(0)));
+      if (!*child || !(*child)->start_us) continue;
+      children_seen_.insert(id);
+      children.push_back(std::move(**child));
     }
-    return {};
+    std::stable_sort(children.begin(), children.end(),
+                     [](const auto& a, const auto& b) { return a.start_us < b.start_us; });
+    return children;
   }
 
   // Re-projects at most every kRedrawInterval while the run changes; redraws
