@@ -13,7 +13,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 BENCH_BUILD ?= build-bench
 JOBS       ?= $(shell nproc)
-DEB_PACKAGES := cmake make g++ sqlite3 libsqlite3-dev libsqlitecpp-dev libboost-json1.81-dev \
+DEB_PACKAGES := cmake make g++ sqlite3 libsqlite3-dev libsqlitecpp-dev libboost-json1.81-dev libboost1.81-dev \
                 catch2 libcli11-dev libfmt-dev libexpected-dev
 # Only the benchmarks need these (make bench-deps).
 BENCH_PACKAGES := libbenchmark-dev
@@ -78,9 +78,10 @@ PREFIX ?= /usr/local
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
-# The recorder, its writer thread and the concurrent writers under TSan: the
-# recorder's tests (recorder_tests: recorder, crash recovery, concurrent
-# writers, the README example) built and run with -fsanitize=thread.
+# The threads under TSan: the recorder's tests (recorder_tests: recorder, crash
+# recovery, concurrent writers, the README example) and the server's
+# (serve_tests: io threads, the writer, event streams, drain), built and run
+# with -fsanitize=thread.
 TSAN_BUILD ?= build-tsan
 # Left out under TSan: the two tests that are all CLI processes (thousands of
 # TSan-instrumented process starts, past their deadlines); they run in
@@ -89,9 +90,9 @@ TSAN_SKIP := ^(two extrace ingest processes|readers never fail)
 .PHONY: tsan
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEXTRACE_TSAN=ON -DEXTRACE_WERROR=ON
-	cmake --build $(TSAN_BUILD) -j$(JOBS) --target recorder_tests extrace_cli crash_writer
+	cmake --build $(TSAN_BUILD) -j$(JOBS) --target recorder_tests serve_tests extrace_cli crash_writer
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) \
-	  --timeout 900 -L recorder_tests -E "$(TSAN_SKIP)"
+	  --timeout 900 -L "recorder_tests|serve_tests" -E "$(TSAN_SKIP)"
 
 # clang-tidy (.clang-tidy) over every source of the layers, on the compile
 # commands of $(BUILD); any finding fails. format-check: clang-format, no change.
@@ -99,7 +100,7 @@ TIDY_PACKAGES := clang-tidy clang-format
 .PHONY: tidy format-check
 tidy: build
 	$(call install_missing,$(TIDY_PACKAGES))
-	run-clang-tidy -p $(BUILD) -j $(JOBS) -quiet '$(CURDIR)/(format|storage|recorder|query|render|tools|examples)/'
+	run-clang-tidy -p $(BUILD) -j $(JOBS) -quiet '$(CURDIR)/(format|storage|recorder|query|render|server|tools|examples)/'
 
 format-check:
 	$(call install_missing,clang-format)
