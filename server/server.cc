@@ -108,7 +108,7 @@ Status RunServer(const ServerOptions& options, const ListeningCallback& on_liste
     StoreOptions store_options;
     store_options.durability = options.durability;
     // A busy store answers 503 with Retry-After within seconds, not a minute.
-    store_options.busy_retry_budget_ms = 10'000;
+    store_options.busy_retry_budget_ms = options.busy_budget_ms;
     auto store = EventStore::Open(options.db_path, store_options);
     if (!store) return tl::unexpected(store.error());
 

@@ -33,6 +33,9 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{30'000};    // keep-alive wait for the next request
   size_t max_connections = 256;                      // beyond: 503 and close
   size_t max_subscribers = 64;                       // open event streams; beyond: 503
+  // How long a write keeps retrying a store another process holds before its
+  // requests are answered 503 with Retry-After.
+  int busy_budget_ms = 10'000;
   // Threads serving requests (reads of the store run on them); 0: 4.
   unsigned threads = 0;
   // How long SIGTERM waits for in-flight requests before it gives up on them.

@@ -1,11 +1,7 @@
 // The CLI on pipes and on a pseudo-terminal: `extrace show --timeline` without
 // escapes on a pipe or with NO_COLOR, and `extrace ingest`'s progress line on a
 // terminal, nothing at all on stderr when it is not one.
-#include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -16,12 +12,11 @@
 #include <vector>
 
 #include "extrace/trace.h"
+#include "pty_process.h"
 #include "render/terminal_timeline.h"
 #include "terminal_test_support.h"
 #include "test_support.h"
 #include "tools/progress_line.h"
-
-extern char** environ;
 
 namespace extrace {
 namespace {
@@ -32,6 +27,7 @@ using terminal_test::Lines;
 using terminal_test::StripAnsi;
 using testing::ChildProcess;
 using testing::ProcessResult;
+using testing::PtyProcess;
 using testing::RunCliWithEnv;
 using testing::TempDir;
 using testing::WriteFile;
@@ -76,58 +72,16 @@ struct PtyResult {
 // and standard input a pipe that `feed` writes (then it is closed).
 PtyResult RunCliOnPty(const std::vector<std::string>& args, const std::vector<std::string>& env,
                       const std::function<void(int)>& feed, unsigned short columns = 120) {
-  // Everything the child needs is built before fork: after it, only exec.
-  std::vector<std::string> environment;
-  for (char** e = environ; *e; ++e) environment.emplace_back(*e);
-  for (const auto& change : env) {
-    std::string name = change.substr(0, change.find('='));
-    std::erase_if(environment, [&](const std::string& entry) {
-      return entry.compare(0, name.size() + 1, name + "=") == 0;
-    });
-    if (change.find('=') != std::string::npos) environment.push_back(change);
-  }
-  std::vector<char*> envp;
-  for (auto& entry : environment) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  std::string program = EXTRACE_CLI;
-  std::vector<char*> argv = {program.data()};
-  std::vector<std::string> owned = args;
-  for (auto& arg : owned) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  int input[2];
-  REQUIRE(pipe2(input, O_CLOEXEC) == 0);
-  winsize size{};
-  size.ws_row = 40;
-  size.ws_col = columns;
-  int master = -1;
-  pid_t pid = forkpty(&master, nullptr, nullptr, &size);
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(input[0], STDIN_FILENO);
-    execve(program.c_str(), argv.data(), envp.data());
-    _exit(127);
-  }
-  close(input[0]);
+  PtyProcess process(args, env, columns);
   std::thread feeder([&] {
-    feed(input[1]);
-    close(input[1]);
+    feed(process.input());
+    process.CloseInput();
   });
-  PtyResult result;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  char buffer[4096];
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd fd{master, POLLIN, 0};
-    if (poll(&fd, 1, 100) <= 0) continue;
-    ssize_t n = read(master, buffer, sizeof buffer);
-    if (n <= 0) break;  // EIO: the child closed the terminal's last slave side
-    result.output.append(buffer, static_cast<size_t>(n));
-  }
+  process.ReadToEnd(std::chrono::seconds(120));
   feeder.join();
-  close(master);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  PtyResult result;
+  result.exit_code = process.Wait();
+  result.output = process.output();
   return result;
 }
 

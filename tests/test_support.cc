@@ -134,9 +134,7 @@ void WriteFile(const std::string& path, const std::string& text) {
 }  // namespace extrace::testing
 
 namespace extrace::testing {
-namespace {
 
-// The parent's environment with `changes` applied (see RunProcessWithEnv).
 std::vector<std::string> ChangedEnvironment(const std::vector<std::string>& changes) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
@@ -148,8 +146,6 @@ std::vector<std::string> ChangedEnvironment(const std::vector<std::string>& chan
   }
   return env;
 }
-
-}  // namespace
 
 ProcessResult RunProcessWithEnv(const std::string& program, const std::vector<std::string>& args,
                                 const std::vector<std::string>& env, const std::string& input) {

@@ -51,6 +51,8 @@ ProcessResult RunProcessWithEnv(const std::string& program, const std::vector<st
                                 const std::vector<std::string>& env, const std::string& input = "");
 ProcessResult RunCliWithEnv(const std::vector<std::string>& args,
                             const std::vector<std::string>& env, const std::string& input = "");
+// This process's environment with `changes` applied, as "NAME=value" entries.
+std::vector<std::string> ChangedEnvironment(const std::vector<std::string>& changes);
 
 // A child process the test drives while it runs: reads its stdout line by line,
 // writes to its stdin, kills it at a chosen moment. stderr is collected on the

@@ -3,6 +3,8 @@
 // until SIGTERM or SIGINT drains it.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -84,12 +86,26 @@ int Serve(const GlobalOptions& global, const ServeOptions& options) {
   server_options.max_connections = options.max_connections;
   server_options.max_subscribers = options.max_streams;
   server_options.threads = options.threads;
+  if (!(options.header_timeout_s > 0 && options.header_timeout_s <= 3600) ||
+      !(options.body_timeout_s > 0 && options.body_timeout_s <= 3600) ||
+      options.busy_budget_ms < 0)
+    return Usage("serve",
+                 "--header-timeout and --body-timeout take seconds from above 0 to 3600, "
+                 "--busy-budget-ms 0 or more");
+  auto millis = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  };
+  server_options.header_timeout = millis(options.header_timeout_s);
+  server_options.idle_timeout = std::max(server_options.idle_timeout, millis(options.header_timeout_s));
+  server_options.body_timeout = millis(options.body_timeout_s);
+  server_options.busy_budget_ms = options.busy_budget_ms;
   auto status = server::RunServer(server_options, [&](const std::string& address, uint16_t port) {
     bool v6 = address.find(':') != std::string::npos;
-    std::fprintf(stderr, "extrace serve: listening on http://%s%s%s:%u/ (store %s)\n",
+    // Standard output, first line: scripts and tests read the port from it.
+    std::printf("extrace serve: listening on http://%s%s%s:%u/ (store %s)\n",
                  v6 ? "[" : "", address.c_str(), v6 ? "]" : "", static_cast<unsigned>(port),
-                 global.db_path.c_str());
-    std::fflush(stderr);
+                global.db_path.c_str());
+    std::fflush(stdout);
   });
   if (!status) return Fail("serve", status.error());
   std::fprintf(stderr, "extrace serve: drained and stopped\n");

@@ -80,7 +80,20 @@ struct ServeOptions {
   size_t max_connections = 256;
   size_t max_streams = 64;
   unsigned threads = 0;  // 0: the server's default
+  double header_timeout_s = 10;
+  double body_timeout_s = 60;
+  int busy_budget_ms = 10'000;
 };
 int Serve(const GlobalOptions& global, const ServeOptions& options);
+struct TailOptions {
+  std::string id;       // execution id, an id prefix, or `latest` (waits for a run to appear)
+  std::string flow;     // with latest or a prefix: within this flow
+  bool events = false;  // one line per event even on a terminal
+  bool json = false;    // JSON Lines of the events, as `extrace events` prints them
+};
+// tools/cmd_tail.cc: follows a run from the store while another process
+// records it; returns 0 when it completed, kExitRunFailed when it failed,
+// 128 + the signal when SIGINT/SIGTERM stopped it.
+int Tail(const GlobalOptions& global, const TailOptions& options);
 
 }  // namespace extrace::cli

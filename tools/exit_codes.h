@@ -10,6 +10,9 @@ inline constexpr int kExitInternal = 1;
 inline constexpr int kExitUsage = 2;
 // `extrace regressions` found a node that got slower (not an error: CI gates on it).
 inline constexpr int kExitRegression = 12;
+// `extrace tail`: the followed run ended in error (a script waiting on a run
+// tells failure from success without a second command).
+inline constexpr int kExitRunFailed = 13;
 
 inline int ExitCodeFor(StatusCode code) {
   switch (code) {

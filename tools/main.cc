@@ -144,6 +144,31 @@ int main(int argc, char** argv) {
   serve->add_option("--max-streams", serve_options.max_streams,
                     "open event streams at most; beyond, 503 (default 64)");
   serve->add_option("--threads", serve_options.threads, "threads serving requests (default 4)");
+  serve->add_option("--header-timeout", serve_options.header_timeout_s,
+                    "seconds a client has to send a request's headers (default 10)");
+  serve->add_option("--body-timeout", serve_options.body_timeout_s,
+                    "seconds a client has to send a request's body (default 60)");
+  serve->add_option("--busy-budget-ms", serve_options.busy_budget_ms,
+                    "how long a write waits for a store another process holds before "
+                    "answering 503 (default 10000)");
+  TailOptions tail_options;
+  auto* tail = app.add_subcommand(
+      "tail", "follow a run as it is recorded, until it ends (exit 0; 13 when it failed)");
+  tail->add_option("id", tail_options.id,
+                   "execution id, an id prefix, or latest (waits until there is a run)")
+      ->required();
+  tail->add_option("--flow", tail_options.flow, "with latest or a prefix: within this flow");
+  auto* tail_events =
+      tail->add_flag("--events", tail_options.events, "one line per event, also on a terminal");
+  tail->add_flag("--json", tail_options.json,
+                 "the events as JSON Lines, the bytes `extrace events` prints")
+      ->excludes(tail_events);
+  tail->footer(
+      "On a terminal: the timeline of `show --timeline`, redrawn in place; on a pipe or with\n"
+      "--events: one line per event. New events show within 100 ms. An id or prefix that is not\n"
+      "in the store fails at once (exit 5); `latest` waits for the store and for a run (of\n"
+      "--flow) to appear. Ends when the run ends: exit 0 completed, 13 error; Ctrl-C: 130.\n"
+      "A run that already ended is printed and ends at once.");
 
   try {
     app.parse(argc, argv);
@@ -176,6 +201,7 @@ int main(int argc, char** argv) {
     if (*regressions) return Regressions(global, regression);
     if (*report) return Report(global, report_id, report_compare, report_output);
     if (*serve) return Serve(global, serve_options);
+    if (*tail) return Tail(global, tail_options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "extrace: internal error: %s\n", e.what());
     return kExitInternal;
