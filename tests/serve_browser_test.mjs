@@ -131,11 +131,13 @@ let workDir;
 function startServer(db) {
   return new Promise((resolve, reject) => {
     server = spawn(CLI, ['--db', db, 'serve', '--listen', '127.0.0.1:0'],
-                   {stdio: ['ignore', 'inherit', 'pipe']});
+                   {stdio: ['ignore', 'pipe', 'pipe']});
     let text = '';
     const timer = setTimeout(() => reject(new Error(`no "listening on" line in 20 s:\n${text}`)),
                              WAIT_MS);
-    server.stderr.on('data', (chunk) => {
+    // "extrace serve: listening on http://127.0.0.1:PORT/ (store ...)", on
+    // standard output (it was standard error once: either is read).
+    const read = (chunk) => {
       process.stderr.write(chunk);
       text += chunk;
       const m = text.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
@@ -144,7 +146,9 @@ function startServer(db) {
         base = m[1];
         resolve();
       }
-    });
+    };
+    server.stdout.on('data', read);
+    server.stderr.on('data', read);
     server.on('exit', (code) => {
       clearTimeout(timer);
       if (!base) reject(new Error(`extrace serve exited with ${code}:\n${text}`));

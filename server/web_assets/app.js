@@ -70,7 +70,8 @@ window.extrace = (() => {
   const flowHref = (flow) => `/flows/${encodeURIComponent(flow)}`;
   const compareHref = (a, b) => `/compare?${new URLSearchParams({a, b})}`;
 
-  // A sparkline of durations (null: no duration, left as a gap), newest last.
+  // A sparkline of durations (null: no duration, left as a gap), newest last,
+  // scaled from the lowest to the highest.
   // `statuses`, when given, colours each point's dot by its run's status.
   function sparkline(values, {width = 120, height = 24, statuses = null, title = ''} = {}) {
     const NS = 'http://www.w3.org/2000/svg';
@@ -86,10 +87,12 @@ window.extrace = (() => {
     }
     const known = values.filter((v) => v != null);
     if (!known.length) return svg;
-    const max = Math.max(...known) || 1;
+    // From the lowest to the highest value: the changes show, not the size.
+    const min = Math.min(...known);
+    const span = Math.max(...known) - min;
     const step = values.length > 1 ? (width - 6) / (values.length - 1) : 0;
     const x = (i) => 3 + i * step;
-    const y = (v) => height - 3 - (v / max) * (height - 6);
+    const y = (v) => (span > 0 ? height - 3 - ((v - min) / span) * (height - 6) : height / 2);
     let d = '';
     let pen = false;
     values.forEach((v, i) => {

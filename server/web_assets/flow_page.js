@@ -17,11 +17,11 @@
 
   // One bar per run, oldest left, coloured by status; each bar links to its run.
   function durationChart(runs) {
-    const width = Math.max(300, Math.min(1200, runs.length * 16));
+    const slot = Math.min(40, 1200 / Math.max(1, runs.length));
+    const width = Math.max(300, slot * runs.length);
     const height = 120;
     const svg = svgEl('svg', {class: 'runs-chart', width, height, viewBox: `0 0 ${width} ${height}`});
     const max = Math.max(1e-9, ...runs.map((r) => r.duration || 0));
-    const slot = width / Math.max(1, runs.length);
     runs.forEach((r, i) => {
       const h = r.duration != null ? Math.max(2, (r.duration / max) * (height - 16)) : 4;
       const link = svgEl('a', {href: runHref(r.executionId)});
