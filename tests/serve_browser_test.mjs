@@ -292,8 +292,8 @@ describe('extrace serve in the browser', () => {
     await page.evaluate(() => { window.notReloaded = true; });
     assert.equal(r0.status, 'incomplete');
     assert.equal(r0.rows, String(NODES.length - 1));  // the root's children, nested
-    assert.equal(r0.bars, '1');  // fetch-a, open
-    assert.equal(r0.openBars, '1');
+    assert.equal(r0.bars, '2');  // fetch-a and its group extract, both open
+    assert.equal(r0.openBars, '2');
     assert.ok((await ganttColours(page)) > 20, 'the Gantt canvas has content');
     await screenshot(page, 'live_start');
 
