@@ -18,6 +18,9 @@ window.extrace = (() => {
   window.addEventListener('error', (ev) => {
     reportError(`script error: ${ev.message} (${ev.filename}:${ev.lineno}:${ev.colno})`);
   });
+  document.addEventListener('securitypolicyviolation', (ev) => {
+    reportError(`blocked by the page's CSP (${ev.violatedDirective}): ${ev.blockedURI || 'inline'}`);
+  });
   window.addEventListener('unhandledrejection', (ev) => {
     reportError(`script error: ${ev.reason && ev.reason.stack ? ev.reason.stack : ev.reason}`);
   });
@@ -119,11 +122,15 @@ window.extrace = (() => {
     return svg;
   }
 
-  function debounce(fn, ms) {
+  // Calls fn `ms` after the first of a burst of calls, once for the burst (a
+  // steady stream of calls still gets fn every `ms`, unlike a debounce).
+  function coalesce(fn, ms) {
     let timer = 0;
     return () => {
-      clearTimeout(timer);
-      timer = setTimeout(fn, ms);
+      if (!timer) timer = setTimeout(() => {
+        timer = 0;
+        fn();
+      }, ms);
     };
   }
 
@@ -177,5 +184,5 @@ window.extrace = (() => {
   window.addEventListener('DOMContentLoaded', route);
 
   return {reportError, getJson, el, fmtDur, fmtIso, badge, runHref, flowHref, compareHref,
-          sparkline, debounce, setRendered, crumbs, page, navigate};
+          sparkline, coalesce, setRendered, crumbs, page, navigate};
 })();

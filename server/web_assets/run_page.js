@@ -1,13 +1,13 @@
 // The run page (`/runs/ID`, ID also `latest` or a prefix) and the compare page
 // (`/compare?a=&b=`): the HTML report's view (report.js) drawn from
 // GET /v1/runs/ID/report or /v1/compare/report. A run that is still going
-// follows its event stream (and those of its child runs): new events, after a
-// pause of REFRESH_MS, fetch the report again and update the view in place;
+// follows its event stream (and those of its child runs): new events, at most
+// every REFRESH_MS, fetch the report again and update the view in place;
 // the stream's `end` makes the last update. #rendered says `data-live`:
 // "open" while following, "ended" once the run has ended.
 'use strict';
 (() => {
-  const {el, getJson, runHref, flowHref, compareHref, debounce, setRendered, crumbs, page} =
+  const {el, getJson, runHref, flowHref, compareHref, coalesce, setRendered, crumbs, page} =
       window.extrace;
 
   const REFRESH_MS = 200;
@@ -76,19 +76,29 @@
     let refreshes = 0;
     let stopped = false;
     let ended = false;
-    let busy = null;
-    async function refresh() {
-      if (stopped) return;
-      while (busy) await busy;  // one fetch at a time, in order
-      busy = getJson(url).then((next) => {
-        if (stopped) return;
-        data = next;
-        view.update(data);
-        setRendered({refreshes: ++refreshes});
-      }).catch(() => {}).finally(() => { busy = null; });
-      await busy;
+    // One fetch at a time; news during it make one more. The promise resolves
+    // once the newest data asked for is drawn.
+    let pending = null;
+    let again = false;
+    function refresh() {
+      if (pending) {
+        again = true;
+        return pending;
+      }
+      pending = (async () => {
+        try {
+          do {
+            again = false;
+            data = await getJson(url);
+            if (stopped) return;
+            view.update(data);
+            setRendered({refreshes: ++refreshes});
+          } while (again);
+        } catch (e) { /* reported in #errors; the next news tries again */ }
+      })().finally(() => { pending = null; });
+      return pending;
     }
-    const soon = debounce(refresh, REFRESH_MS);
+    const soon = coalesce(refresh, REFRESH_MS);
     const stop = follow(run.executionId, soon, async () => {
       if (ended) return;
       ended = true;

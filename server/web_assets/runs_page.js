@@ -5,7 +5,7 @@
 // does a timer while a listed run is still going.
 'use strict';
 (() => {
-  const {el, getJson, fmtDur, fmtIso, badge, runHref, flowHref, compareHref, sparkline, debounce,
+  const {el, getJson, fmtDur, fmtIso, badge, runHref, flowHref, compareHref, sparkline, coalesce,
          setRendered, crumbs, page, navigate} = window.extrace;
 
   const DEFAULT_LIMIT = '100';
@@ -152,7 +152,7 @@
       clearTimeout(pollTimer);
       if (runs.some((r) => r.status === 'incomplete')) pollTimer = setTimeout(refresh, OPEN_RUNS_POLL_MS);
     }
-    const refresh = debounce(() => load().catch(() => {}), 300);
+    const refresh = coalesce(() => load().catch(() => {}), 300);
     await load();
 
     const stream = new EventSource(`/v1/stream${query.get('flow') ? `?${new URLSearchParams({flow: query.get('flow')})}` : ''}`);
