@@ -297,12 +297,22 @@ describe('extrace serve in the browser', () => {
     assert.ok((await ganttColours(page)) > 20, 'the Gantt canvas has content');
     await screenshot(page, 'live_start');
 
-    await post(live.stage(1));
-    const r1 = await waitRendered(page, 'the child run\'s rows and the new bars', () => {
-      const d = document.getElementById('rendered').dataset;
-      return +d.rows > 8 && d.text !== '' && document.getElementById('rendered').textContent.includes('load/write');
+    // The user collapses group `transform` (4th row: its triangle) ...
+    const box = await page.$eval('#gantt .scroller', (e) => {
+      const r = e.getBoundingClientRect();
+      return {left: r.left, top: r.top};
     });
+    await page.mouse.click(box.left + 12, box.top + 26 + 3 * 22 + 11);
+    await waitRendered(page, 'transform collapsed',
+                       () => document.getElementById('rendered').dataset.visibleRows === '6');
+
+    await post(live.stage(1));
+    const r1 = await waitRendered(page, 'the child run\'s rows and the new bars', () =>
+        document.getElementById('rendered').textContent.split('\n').includes('load/write'));
     assert.equal(r1.live, 'open');
+    // ... and it stays collapsed through the updates.
+    assert.equal(r1.visibleRows, String(+r1.rows - 2));
+    assert.ok(!r1.text.split('\n').includes('clean'), r1.text);
     assert.equal(r1.status, 'incomplete');
     assert.equal(r1.rows, String(NODES.length - 1 + CHILD_NODES.length));
     assert.ok(+r1.bars > +r0.bars, `bars ${r0.bars} -> ${r1.bars}`);
