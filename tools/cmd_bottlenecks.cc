@@ -8,12 +8,13 @@
 #include "format/json_text.h"
 #include "query/bottlenecks.h"
 #include "query/compare.h"
-#include "render/bottlenecks_json.h"
+#include "query/run_loaders.h"
+#include "query/run_resolution.h"
+#include "render/documents.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
-#include "tools/run_resolution.h"
 #include "tools/text_format.h"
 
 namespace extrace::cli {
@@ -120,20 +121,17 @@ int Bottlenecks(const GlobalOptions& global, const std::string& id, int top, boo
   }
   auto store = OpenForReading(global);
   if (!store) return Fail("bottlenecks", store.error());
+  if (json) {
+    auto document = BottlenecksDocument(**store, id, static_cast<size_t>(top));
+    if (!document) return Fail("bottlenecks", document.error());
+    PrintJsonLine(std::move(*document));
+    return kExitOk;
+  }
   auto run = ResolveRun(**store, id);
   if (!run) return Fail("bottlenecks", run.error());
-  auto tree = LoadRunTree(**store, *run);
-  if (!tree) return Fail("bottlenecks", tree.error());
-  // One pass over this run's own events (child runs' events are not read).
-  StallScanner scanner(static_cast<size_t>(top));
-  auto status =
-      (*store)->ForEachEvent(run->execution_id, [&](Event&& event) { scanner.Add(event); });
-  if (!status) return Fail("bottlenecks", status.error());
-  BottleneckReport report = AnalyzeBottlenecks(*tree, scanner.Finish());
-  if (json)
-    PrintJsonLine(BottlenecksJson(*tree, report, static_cast<size_t>(top)));
-  else
-    PrintText(*tree, report, static_cast<size_t>(top));
+  auto loaded = LoadBottlenecks(**store, *run, static_cast<size_t>(top));
+  if (!loaded) return Fail("bottlenecks", loaded.error());
+  PrintText(loaded->tree, loaded->report, static_cast<size_t>(top));
   return kExitOk;
 }
 

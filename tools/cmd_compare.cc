@@ -6,12 +6,12 @@
 #include <cstdio>
 
 #include "query/compare.h"
-#include "render/compare_json.h"
+#include "query/run_loaders.h"
+#include "render/documents.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
-#include "tools/run_resolution.h"
 #include "tools/text_format.h"
 
 namespace extrace::cli {
@@ -165,25 +165,20 @@ void PrintText(const RunComparison& c) {
 int Compare(const GlobalOptions& global, const std::string& a, const std::string& b, bool json) {
   auto store = OpenForReading(global);
   if (!store) return Fail("compare", store.error());
-  auto run_a = ResolveRun(**store, a);
-  if (!run_a) return Fail("compare", run_a.error());
-  auto run_b = ResolveRun(**store, b);
-  if (!run_b) return Fail("compare", run_b.error());
-  if (run_a->root_node_id != run_b->root_node_id)
-    std::fprintf(
-        stderr,
-        "extrace compare: warning: A is a run of flow \"%s\", B of flow \"%s\": node ids are "
-        "matched across different flows\n",
-        run_a->root_node_id.c_str(), run_b->root_node_id.c_str());
-  auto tree_a = LoadRunTree(**store, *run_a);
-  if (!tree_a) return Fail("compare", tree_a.error());
-  auto tree_b = LoadRunTree(**store, *run_b);
-  if (!tree_b) return Fail("compare", tree_b.error());
-  RunComparison comparison = CompareRuns(*tree_a, *tree_b);
-  if (json)
-    PrintJsonLine(ComparisonJson(comparison));
-  else
-    PrintText(comparison);
+  auto warn = [](const std::string& warning) {
+    if (!warning.empty()) std::fprintf(stderr, "extrace compare: warning: %s\n", warning.c_str());
+  };
+  if (json) {
+    auto document = CompareDocumentWithWarning(**store, a, b);
+    if (!document) return Fail("compare", document.error());
+    warn(document->warning);
+    PrintJsonLine(std::move(document->json));
+    return kExitOk;
+  }
+  auto comparison = LoadComparison(**store, a, b);
+  if (!comparison) return Fail("compare", comparison.error());
+  warn(FlowMismatchWarning(*comparison));
+  PrintText(*comparison);
   return kExitOk;
 }
 

@@ -10,7 +10,7 @@
 // error, a node in error), · a run or node without a duration (incomplete,
 // pending, skipped), a blank a run that did not have the node.
 //
-// --json: render/history_json.h.
+// --json: render/history_json.h (through render/documents.h).
 //
 // Exit codes: 0; 5 when the flow has no runs (one line on stderr); 2 for
 // --last below 1.
@@ -22,7 +22,7 @@
 #include <cstdio>
 
 #include "query/history.h"
-#include "render/history_json.h"
+#include "render/documents.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
@@ -154,16 +154,16 @@ int History(const GlobalOptions& global, const std::string& flow, int last, bool
     std::fprintf(stderr, "extrace history: --last must be at least 1, got %d\n", last);
     return kExitUsage;
   }
-  StoreOptions options;
-  options.read_only = true;
-  auto store = EventStore::Open(global.db_path, options);
+  auto store = OpenForReading(global);
   if (!store) return Fail("history", store.error());
-  auto history = LoadHistory(**store, flow, static_cast<size_t>(last));
-  if (!history) return Fail("history", history.error());
   if (json) {
-    PrintJsonLine(HistoryJson(*history, last));
+    auto document = HistoryDocument(**store, flow, static_cast<size_t>(last));
+    if (!document) return Fail("history", document.error());
+    PrintJsonLine(std::move(*document));
     return kExitOk;
   }
+  auto history = LoadHistory(**store, flow, static_cast<size_t>(last));
+  if (!history) return Fail("history", history.error());
   PrintHistory(*history);
   return kExitOk;
 }

@@ -9,19 +9,19 @@
 // enough runs to judge"); 5 unknown flow or run; 2 a bad --baseline (< 3),
 // --threshold (<= 0) or run argument.
 //
-// --json: render/regressions_json.h.
+// --json: render/regressions_json.h (through render/documents.h).
 #include <fmt/format.h>
 
 #include <cmath>
 #include <cstdio>
 
 #include "query/regressions.h"
-#include "render/regressions_json.h"
+#include "query/run_loaders.h"
+#include "render/documents.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
-#include "tools/run_resolution.h"
 #include "tools/text_format.h"
 
 namespace extrace::cli {
@@ -106,18 +106,18 @@ int Regressions(const GlobalOptions& global, const RegressionOptions& options) {
                  fmt::format("--threshold must be a ratio above 0, got {}", options.threshold));
   rule.threshold = options.threshold;
 
-  StoreOptions store_options;
-  store_options.read_only = true;
-  auto store = EventStore::Open(global.db_path, store_options);
+  auto store = OpenForReading(global);
   if (!store) return Fail("regressions", store.error());
-  auto run = ResolveRun(**store, options.run.empty() ? "latest" : options.run, options.flow);
-  if (!run) return Fail("regressions", run.error());
-  auto report = FindRegressions(**store, *run, static_cast<size_t>(options.baseline), rule);
+  const auto baseline = static_cast<size_t>(options.baseline);
+  if (options.json) {
+    auto document = RegressionsDocument(**store, options.flow, options.run, baseline, rule);
+    if (!document) return Fail("regressions", document.error());
+    PrintJsonLine(std::move(document->json));
+    return document->regressed ? kExitRegression : kExitOk;
+  }
+  auto report = LoadRegressions(**store, options.flow, options.run, baseline, rule);
   if (!report) return Fail("regressions", report.error());
-  if (options.json)
-    PrintJsonLine(RegressionsJson(*report));
-  else
-    PrintReport(*report);
+  PrintReport(*report);
   return report->regressions.empty() ? kExitOk : kExitRegression;
 }
 

@@ -10,51 +10,16 @@
 #include <string>
 #include <vector>
 
-#include "extrace/trace.h"
-#include "query/bottlenecks.h"
 #include "query/compare.h"
-#include "query/trace_loader.h"
 #include "render/html_report.h"
+#include "render/report_loader.h"
 #include "storage/event_store.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
-#include "tools/run_resolution.h"
 
 namespace extrace::cli {
 namespace {
-
-// The stalls listed in the report's table.
-constexpr size_t kReportStalls = 10;
-
-// Everything the report shows of one run. The projection gives the events
-// and the progress curve; the tree (summaries) the rows, with the same paths
-// as `bottlenecks` and `compare`.
-struct LoadedRun {
-  ExecutionTrace trace;
-  RunTree tree;
-  BottleneckReport bottlenecks;
-
-  [[nodiscard]] ReportRun View() const { return ReportRun{trace, tree, bottlenecks}; }
-};
-
-Result<LoadedRun> Load(EventStore& store, const std::string& spec) {
-  auto run = ResolveRun(store, spec);
-  if (!run) return tl::unexpected(run.error());
-  LoadedRun loaded;
-  // The page reads no allNodes snapshots: without them a long run projects in linear time.
-  auto trace = LoadTrace(store, run->execution_id, ProjectOptions{.all_nodes_snapshots = false});
-  if (!trace) return tl::unexpected(trace.error());
-  loaded.trace = std::move(*trace);
-  auto tree = LoadRunTree(store, *run);
-  if (!tree) return tl::unexpected(tree.error());
-  loaded.tree = std::move(*tree);
-  StallScanner scanner(kReportStalls);
-  auto scanned = store.ForEachEvent(run->execution_id, [&](Event&& event) { scanner.Add(event); });
-  if (!scanned) return tl::unexpected(scanned.error());
-  loaded.bottlenecks = AnalyzeBottlenecks(loaded.tree, scanner.Finish());
-  return loaded;
-}
 
 // An execution id as part of a file name: letters, digits, '-', '_' and '.'
 // kept, anything else '_', at most `max` characters.
@@ -110,15 +75,15 @@ int Report(const GlobalOptions& global, const std::string& id,
   auto store = OpenForReading(global);
   if (!store) return Fail("report", store.error());
   if (compare.empty()) {
-    auto run = Load(**store, id);
+    auto run = LoadReportRun(**store, id);
     if (!run) return Fail("report", run.error());
     std::string path =
         output.empty() ? "report-" + FileNamePart(run->trace.execution_id, 80) + ".html" : output;
     return WriteReport(path, RenderRunReport(run->View()));
   }
-  auto a = Load(**store, compare[0]);
+  auto a = LoadReportRun(**store, compare[0]);
   if (!a) return Fail("report", a.error());
-  auto b = Load(**store, compare[1]);
+  auto b = LoadReportRun(**store, compare[1]);
   if (!b) return Fail("report", b.error());
   if (a->tree.run.root_node_id != b->tree.run.root_node_id)
     std::fprintf(stderr, "extrace report: warning: the runs are of different flows (%s, %s)\n",

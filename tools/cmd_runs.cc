@@ -10,12 +10,12 @@
 #include <tuple>
 
 #include "format/event_json.h"
-#include "format/event_line.h"
 #include "query/run_filter_text.h"
+#include "query/run_resolution.h"
 #include "query/trace_json.h"
 #include "query/trace_loader.h"
 #include "render/chrome_trace.h"
-#include "render/list_json.h"
+#include "render/documents.h"
 #include "render/otlp_trace.h"
 #include "render/terminal_timeline.h"
 #include "storage/event_store.h"
@@ -23,7 +23,6 @@
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
 #include "tools/progress_line.h"
-#include "tools/run_resolution.h"
 #include "tools/text_format.h"
 
 namespace extrace::cli {
@@ -107,21 +106,14 @@ int List(const GlobalOptions& global, const ListOptions& options) {
 
   auto store = OpenForReading(global);
   if (!store) return Fail("list", store.error());
-  auto runs = (*store)->ListRuns(filter);
-  if (!runs) return Fail("list", runs.error());
-  if (runs->empty() && !options.flow.empty()) {
-    RunFilter flow_only;
-    flow_only.flow = options.flow;
-    flow_only.limit = 1;
-    auto any = (*store)->ListRuns(flow_only);
-    if (any && any->empty())
-      return Fail("list", Error{StatusCode::kNotFound, fmt::format("no runs of flow \"{}\" in {}",
-                                                                   options.flow, global.db_path)});
-  }
   if (options.json) {
-    PrintJsonLine(RunListJson(*runs));
+    auto document = RunListDocument(**store, filter);
+    if (!document) return Fail("list", document.error());
+    PrintJsonLine(std::move(*document));
     return kExitOk;
   }
+  auto runs = FindRuns(**store, filter);
+  if (!runs) return Fail("list", runs.error());
   std::vector<std::vector<std::string>> rows;
   for (const auto& run : *runs) {
     rows.push_back({run.execution_id, run.root_node_id, std::string(RunStatusName(run.status)),
@@ -142,14 +134,16 @@ int Show(const GlobalOptions& global, const std::string& id, const std::string& 
          bool timeline) {
   auto store = OpenForReading(global);
   if (!store) return Fail("show", store.error());
+  if (json) {
+    auto document = TraceDocument(**store, id, flow);
+    if (!document) return Fail("show", document.error());
+    PrintJsonLine(std::move(*document));
+    return kExitOk;
+  }
   auto run = ResolveRun(**store, id, flow);
   if (!run) return Fail("show", run.error());
   auto trace = LoadTrace(**store, run->execution_id);
   if (!trace) return Fail("show", trace.error());
-  if (json) {
-    PrintJsonLine(TraceToJson(*trace));
-    return kExitOk;
-  }
   std::printf("run %s  flow %s  status %s\n", trace->execution_id.c_str(),
               trace->root_node_id.c_str(), std::string(RunStatusName(trace->status)).c_str());
   std::printf("started %s", IsoTime(trace->start_us).c_str());
@@ -190,14 +184,8 @@ int Show(const GlobalOptions& global, const std::string& id, const std::string& 
 int Events(const GlobalOptions& global, const std::string& id, const std::string& node) {
   auto store = OpenForReading(global);
   if (!store) return Fail("events", store.error());
-  auto run = ResolveRun(**store, id);
-  if (!run) return Fail("events", run.error());
-  std::string out;
-  auto status = (*store)->ForEachEvent(run->execution_id, [&](Event&& event) {
-    if (!node.empty() && event.node_id != node) return;
-    out.clear();
-    AppendEventLine(out, event);
-    std::fwrite(out.data(), 1, out.size(), stdout);
+  auto status = StreamEventLines(**store, id, 0, node, [](std::string_view line) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
   });
   if (!status) return Fail("events", status.error());
   return kExitOk;
@@ -273,7 +261,7 @@ int WriteExport(const std::string& output, const std::function<void(ExportSink&)
 
 // Without a run id: every top-level run of the flow and/or since the time,
 // oldest first, one OTLP/JSON object per line (child runs inside their parent's).
-int ExportRuns(EventStore& store, const GlobalOptions& global, const ExportOptions& options) {
+int ExportRuns(EventStore& store, const ExportOptions& options) {
   RunFilter filter;
   filter.flow = options.flow;
   filter.top_level_only = true;
@@ -284,18 +272,8 @@ int ExportRuns(EventStore& store, const GlobalOptions& global, const ExportOptio
                                          "epoch milliseconds",
                                          options.since));
   }
-  auto runs = store.ListRuns(filter);
+  auto runs = FindRuns(store, filter);
   if (!runs) return Fail("export", runs.error());
-  if (runs->empty() && !options.flow.empty()) {
-    RunFilter flow_only;
-    flow_only.flow = options.flow;
-    flow_only.limit = 1;
-    auto any = store.ListRuns(flow_only);
-    if (any && any->empty())
-      return Fail("export",
-                  Error{StatusCode::kNotFound,
-                        fmt::format("no runs of flow \"{}\" in {}", options.flow, global.db_path)});
-  }
   std::string text;
   for (auto run = runs->rbegin(); run != runs->rend(); ++run) {
     auto trace = LoadTrace(store, run->execution_id, ProjectionFor(options.format, false));
@@ -324,7 +302,7 @@ int Export(const GlobalOptions& global, const ExportOptions& options) {
   }
   auto store = OpenForReading(global);
   if (!store) return Fail("export", store.error());
-  if (options.id.empty()) return ExportRuns(**store, global, options);
+  if (options.id.empty()) return ExportRuns(**store, options);
   auto run = ResolveRun(**store, options.id, options.flow);
   if (!run) return Fail("export", run.error());
   auto trace = LoadTrace(**store, run->execution_id, ProjectionFor(format, options.snapshots));

@@ -20,13 +20,13 @@
 #include <vector>
 
 #include "format/event_line.h"
+#include "query/run_resolution.h"
 #include "query/trace_loader.h"
 #include "render/terminal_timeline.h"
 #include "tools/cli_support.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
 #include "tools/progress_line.h"
-#include "tools/run_resolution.h"
 #include "tools/tail_view.h"
 
 namespace extrace::cli {

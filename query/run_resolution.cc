@@ -1,9 +1,9 @@
 // Run id resolution: see run_resolution.h.
-#include "tools/run_resolution.h"
+#include "query/run_resolution.h"
 
 #include <fmt/format.h>
 
-namespace extrace::cli {
+namespace extrace {
 
 Result<RunSummary> ResolveRun(EventStore& store, const std::string& spec, const std::string& flow) {
   // An exact id wins over the keyword and over prefixes: a run may be named "latest".
@@ -56,4 +56,18 @@ Result<RunSummary> ResolveRun(EventStore& store, const std::string& spec, const 
                                matches.size(), some, matches.size() > 3 ? ", ..." : ""));
 }
 
-}  // namespace extrace::cli
+Result<std::vector<RunSummary>> FindRuns(EventStore& store, const RunFilter& filter) {
+  auto runs = store.ListRuns(filter);
+  if (!runs || !runs->empty() || filter.flow.empty()) return runs;
+  RunFilter flow_only;
+  flow_only.flow = filter.flow;
+  flow_only.limit = 1;
+  // Only a flow known to have no run is an error: a failing look-up leaves the empty answer.
+  auto any = store.ListRuns(flow_only);
+  if (any && any->empty())
+    return MakeError(StatusCode::kNotFound,
+                     fmt::format("no runs of flow \"{}\" in {}", filter.flow, store.path()));
+  return runs;
+}
+
+}  // namespace extrace
