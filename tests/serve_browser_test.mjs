@@ -297,7 +297,10 @@ describe('extrace serve in the browser', () => {
     assert.ok((await ganttColours(page)) > 20, 'the Gantt canvas has content');
     await screenshot(page, 'live_start');
 
-    // The user collapses group `transform` (4th row: its triangle) ...
+    // The stream replays the run's events from the first: one update. Then the
+    // user collapses group `transform` (4th row: its triangle) ...
+    await waitRendered(page, 'the update after the replay',
+                       () => +document.getElementById('rendered').dataset.refreshes >= 1);
     const box = await page.$eval('#gantt .scroller', (e) => {
       const r = e.getBoundingClientRect();
       return {left: r.left, top: r.top};
