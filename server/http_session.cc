@@ -60,14 +60,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return Close();
     in_flight_ = CounterSlot(state_.in_flight);
     ++requests_;
+    // A Content-Length over the limit fails the header read already.
+    if (ec == http::error::body_limit) return BodyTooLarge();
     if (ec == http::error::header_limit)
       return Send(ErrorReply(431, "headers_too_large",
                              fmt::format("the request's headers are over the limit of {} bytes",
                                          options().max_header_bytes)),
                   false);
-    if (ec == beast::error::timeout)
-      return Send(ErrorReply(408, "timeout", "the request's headers did not arrive in time"),
-                  false);
+    // A deadline passed: tcp_stream has closed the socket, nothing can be answered.
+    if (ec == beast::error::timeout) return;
     if (ec) return Send(ErrorReply(400, "invalid_input", "malformed HTTP request"), false);
     const auto& header = parser_->get();
     if (!Authorized(options().token, header[http::field::authorization],
@@ -99,8 +100,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void OnBody(beast::error_code ec) {
     if (ec == http::error::body_limit) return BodyTooLarge();
-    if (ec == beast::error::timeout)
-      return Send(ErrorReply(408, "timeout", "the request body did not arrive in time"), false);
+    if (ec == beast::error::timeout) return;  // closed by its deadline, as above
     if (ec) return Close();
     request_ = parser_->release();
     Request request{request_.method_string(), request_.target(), request_.body(),

@@ -69,27 +69,39 @@ bool IsLoopback(const net::ip::address& address) { return address.is_loopback();
 
 // Stops accepting, lets the requests in flight finish (up to the drain
 // timeout), ends the streams, then stops the threads.
-void Drain(net::io_context& io, tcp::acceptor& acceptor, ServerState& state) {
-  state.draining = true;
-  beast::error_code ignored;
-  acceptor.close(ignored);
-  state.subscribers.WakeAll();
-  auto deadline = std::chrono::steady_clock::now() + state.options.drain_timeout;
-  auto timer = std::make_shared<net::steady_timer>(io);
-  auto check = std::make_shared<std::function<void()>>();
-  *check = [&io, &state, timer, deadline, weak = std::weak_ptr(check)] {
-    if (state.in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
-      io.stop();
+class Drain : public std::enable_shared_from_this<Drain> {
+ public:
+  Drain(net::io_context& io, tcp::acceptor& acceptor, ServerState& state)
+      : io_(io),
+        acceptor_(acceptor),
+        state_(state),
+        timer_(io),
+        deadline_(std::chrono::steady_clock::now() + state.options.drain_timeout) {}
+
+  void Start() {
+    state_.draining = true;
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    state_.subscribers.WakeAll();
+    Check();
+  }
+
+ private:
+  void Check() {
+    if (state_.in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline_) {
+      io_.stop();
       return;
     }
-    timer->expires_after(kDrainPoll);
-    timer->async_wait([weak](beast::error_code) {
-      if (auto next = weak.lock()) (*next)();
-    });
-  };
-  // The drain's own loop keeps `check` alive through the timer's handler.
-  net::post(io, [check] { (*check)(); });
-}
+    timer_.expires_after(kDrainPoll);
+    timer_.async_wait([self = shared_from_this()](beast::error_code) { self->Check(); });
+  }
+
+  net::io_context& io_;
+  tcp::acceptor& acceptor_;
+  ServerState& state_;
+  net::steady_timer timer_;
+  const std::chrono::steady_clock::time_point deadline_;
+};
 
 }  // namespace
 
@@ -131,9 +143,12 @@ Status RunServer(const ServerOptions& options, const ListeningCallback& on_liste
           fmt::format("cannot listen on {}:{}: {}", options.address, options.port, ec.message()));
     net::signal_set signals(io, SIGTERM, SIGINT);
     signals.async_wait([&](beast::error_code error, int) {
-      if (!error) Drain(io, acceptor, state);
+      if (!error) std::make_shared<Drain>(io, acceptor, state)->Start();
     });
     std::make_shared<Listener>(io, acceptor, state)->Accept();
+    // A request waiting for the writer has no I/O pending: without this the
+    // threads could run out of work and return; only the drain stops them.
+    auto keep_running = net::make_work_guard(io);
     if (on_listening) on_listening(options.address, acceptor.local_endpoint().port());
 
     std::vector<std::jthread> pool;

@@ -47,7 +47,7 @@ class EventStreamSession final : public Subscriber,
     std::string messages;
     auto over = Poll(messages);
     if (!over) return Close();
-    if (gone_if_over_ && *over && messages.starts_with("event: end")) {
+    if (gone_if_over_ && over->over && over->events == 0) {
       out_ = "HTTP/1.1 204 No Content\r\nConnection: close\r\n" + cors_headers_ + "\r\n";
       over_ = true;
     } else {
@@ -55,7 +55,7 @@ class EventStreamSession final : public Subscriber,
           "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
           "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n" +
           cors_headers_ + "\r\n" + messages;
-      over_ = *over;
+      over_ = over->over;
     }
     // The client sends nothing more: its socket turning readable means it closed.
     stream_.socket().async_wait(tcp::socket::wait_read,
@@ -64,7 +64,7 @@ class EventStreamSession final : public Subscriber,
   }
 
   // The feed's new messages, read through a borrowed connection.
-  Result<bool> Poll(std::string& out) {
+  Result<FeedPoll> Poll(std::string& out) {
     auto store = state_.pool.Borrow();
     if (!store) return tl::unexpected(store.error());
     return feed_->Poll(**store, out);
@@ -94,7 +94,7 @@ class EventStreamSession final : public Subscriber,
     wake_ = false;
     auto over = Poll(out_);
     if (!over) return Close();
-    over_ = *over;
+    over_ = over->over;
     if (out_.empty() && steady_clock::now() - last_write_ >= kHeartbeatInterval)
       out_ = ": keep-alive\n\n";
     if (out_.empty()) return Wait();

@@ -31,13 +31,15 @@ class RunFeed final : public StreamFeed {
   RunFeed(std::string execution_id, int64_t after_seq)
       : execution_id_(std::move(execution_id)), last_seq_(after_seq) {}
 
-  Result<bool> Poll(EventStore& store, std::string& out) override {
+  Result<FeedPoll> Poll(EventStore& store, std::string& out) override {
+    FeedPoll poll;
     std::optional<EventType> end;
     auto status = store.ForEachEventAfter(execution_id_, last_seq_, [&](Event&& event) {
       fmt::format_to(std::back_inserter(out), "id: {}\ndata: ", event.seq);
       AppendEventLine(out, event);  // one line, ending in its line break
       out += '\n';
       last_seq_ = event.seq;
+      ++poll.events;
       if (event.type == EventType::kCompleted || event.type == EventType::kError) end = event.type;
     });
     if (!status) return tl::unexpected(status.error());
@@ -58,11 +60,12 @@ class RunFeed final : public StreamFeed {
       }
     }
     first_poll_ = false;
-    if (!end) return false;
+    if (!end) return poll;
     ended_before_ = true;
     out += fmt::format("event: end\ndata: {{\"status\":\"{}\"}}\n\n",
                        *end == EventType::kCompleted ? "completed" : "error");
-    return true;
+    poll.over = true;
+    return poll;
   }
 
  private:
@@ -77,7 +80,7 @@ class RunsFeed final : public StreamFeed {
  public:
   explicit RunsFeed(std::string flow) : flow_(std::move(flow)) {}
 
-  Result<bool> Poll(EventStore& store, std::string& out) override {
+  Result<FeedPoll> Poll(EventStore& store, std::string& out) override {
     RunFilter filter;
     filter.flow = flow_;
     filter.limit = kRunsPerPoll;
@@ -92,7 +95,7 @@ class RunsFeed final : public StreamFeed {
       out += "\n\n";
     }
     first_poll_ = false;  // the runs there before the stream began are not news
-    return false;
+    return FeedPoll{};
   }
 
  private:

@@ -12,12 +12,17 @@
 
 namespace extrace::server {
 
+// What one Poll added.
+struct FeedPoll {
+  int64_t events = 0;  // events (messages with an id) among the messages
+  bool over = false;   // the feed said its last message: the stream ends
+};
+
 class StreamFeed {
  public:
   virtual ~StreamFeed() = default;
-  // Appends the messages that are new since the last call to `out`; true once
-  // the feed has said its last message (the stream then ends).
-  [[nodiscard]] virtual Result<bool> Poll(EventStore& store, std::string& out) = 0;
+  // Appends the messages that are new since the last call to `out`.
+  [[nodiscard]] virtual Result<FeedPoll> Poll(EventStore& store, std::string& out) = 0;
 };
 
 // GET /v1/runs/{id}/stream: every event with a seq above `after_seq`

@@ -29,8 +29,8 @@ std::string ErrorCode(const HttpResponse& response) {
 }
 
 void Post(uint16_t port, const std::string& body) {
-  auto response = Http(port, "POST", "/v1/events", body,
-                       {{"Content-Type", "application/x-ndjson"}});
+  auto response =
+      Http(port, "POST", "/v1/events", body, {{"Content-Type", "application/x-ndjson"}});
   INFO(response.body);
   REQUIRE(response.status == 200);
 }
@@ -102,7 +102,7 @@ TEST_CASE("serve answers every API path with the CLI's document") {
     REQUIRE(health.status == 200);
     auto h = boost::json::parse(health.body).as_object();
     CHECK(h.at("status").as_string() == "ok");
-    CHECK(h.at("ingest").as_object().at("events").as_int64() == 7 + 9 + 5);
+    CHECK(h.at("ingest").as_object().at("events").as_int64() == 8 + 10 + 5);
   }
   SECTION("HEAD answers GET's headers without the body") {
     auto get = Http(port, "GET", "/v1/runs");
@@ -191,8 +191,8 @@ TEST_CASE("POST /v1/events stores the lines before a bad one and answers 400 nam
     REQUIRE(response.status == 400);
     CHECK(response.body.find("\"error\":\"line 2: timestamp: ") != std::string::npos);
     CHECK(response.body.find("\"stored\":1") != std::string::npos);
-    auto whole = Http(port, "POST", "/v1/events",
-                      "[" + lines[0] + "," + lines[1] + "]", {{"Content-Type", "application/json"}});
+    auto whole = Http(port, "POST", "/v1/events", "[" + lines[0] + "," + lines[1] + "]",
+                      {{"Content-Type", "application/json"}});
     REQUIRE(whole.status == 200);
     CHECK(whole.body == R"({"stored":1,"duplicates":1})");
   }
@@ -233,7 +233,7 @@ TEST_CASE("serve answers 503 with Retry-After while another process holds the st
   ServeProcess server(db, {"--busy-budget-ms", "300"});
   auto lines = RunLines("run-busy", "flow-f", 1);
   REQUIRE(Http(server.port(), "POST", "/v1/events", lines[0] + "\n").status == 200);
-  ChildProcess holder("sqlite3", {db});
+  ChildProcess holder("/usr/bin/sqlite3", {db});
   holder.Write(".timeout 5000\nBEGIN IMMEDIATE;\nSELECT 'locked';\n");
   REQUIRE(holder.ReadLine(std::chrono::seconds(10)) == std::optional<std::string>("locked"));
   auto response = Http(server.port(), "POST", "/v1/events", lines[1] + "\n");

@@ -32,7 +32,8 @@ std::string ProducerLine(const std::string& run, int64_t seq) {
 
 std::string ProducerBatch(const std::string& run, int64_t first_seq, int64_t count) {
   std::string body;
-  for (int64_t seq = first_seq; seq < first_seq + count; ++seq) body += ProducerLine(run, seq) + "\n";
+  for (int64_t seq = first_seq; seq < first_seq + count; ++seq)
+    body += ProducerLine(run, seq) + "\n";
   return body;
 }
 
@@ -43,9 +44,10 @@ struct RunCount {
 };
 
 std::map<std::string, RunCount> CountsByRun(const std::string& db) {
-  auto result = RunCli({"--db", db, "query", "--json",
-                        "SELECT execution_id, count(*) AS n, count(DISTINCT seq) AS d, max(seq) AS m "
-                        "FROM events GROUP BY execution_id"});
+  auto result =
+      RunCli({"--db", db, "query", "--json",
+              "SELECT execution_id, count(*) AS n, count(DISTINCT seq) AS d, max(seq) AS m "
+              "FROM events GROUP BY execution_id"});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   std::map<std::string, RunCount> counts;
@@ -53,9 +55,9 @@ std::map<std::string, RunCount> CountsByRun(const std::string& db) {
   const auto& rows = doc.is_object() ? doc.at("rows").as_array() : doc.as_array();
   for (const auto& row : rows) {
     const auto& r = row.as_object();
-    counts[std::string(r.at("execution_id").as_string())] = {
-        r.at("n").to_number<int64_t>(), r.at("d").to_number<int64_t>(),
-        r.at("m").to_number<int64_t>()};
+    counts[std::string(r.at("execution_id").as_string())] = {r.at("n").to_number<int64_t>(),
+                                                             r.at("d").to_number<int64_t>(),
+                                                             r.at("m").to_number<int64_t>()};
   }
   return counts;
 }
@@ -133,8 +135,8 @@ TEST_CASE("SIGKILL of the server at random moments loses no acknowledged event")
         HttpClient client(port);
         std::string run = fmt::format("killed-{}", p);
         while (!stop) {
-          auto response = client.Request("POST", "/v1/events",
-                                          ProducerBatch(run, acked[p] + 1, kBatch));
+          auto response =
+              client.Request("POST", "/v1/events", ProducerBatch(run, acked[p] + 1, kBatch));
           if (response.status != 200) return;  // the server died: not acknowledged
           acked[p] += kBatch;
         }
@@ -178,6 +180,8 @@ TEST_CASE("SIGTERM drains: the request in flight is answered and stored, then ex
   std::this_thread::sleep_for(100ms);
   in_flight.Send(body.substr(100));
   const std::string& answer = in_flight.ReadUntil("}", 10s);
+  INFO(answer);
+  INFO(server.process().Err());
   CHECK(answer.starts_with("HTTP/1.1 200"));
   CHECK(answer.find(R"({"stored":50,"duplicates":0})") != std::string::npos);
   CHECK(server.process().Wait() == 0);

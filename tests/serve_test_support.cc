@@ -26,7 +26,9 @@ using Clock = std::chrono::steady_clock;
 }  // namespace
 
 ServeProcess::ServeProcess(const std::string& db, const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"--db", db, "serve", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> args = {"--db", db, "serve"};
+  if (std::find(extra.begin(), extra.end(), "--listen") == extra.end())
+    args.insert(args.end(), {"--listen", "127.0.0.1:0"});
   args.insert(args.end(), extra.begin(), extra.end());
   process_ = std::make_unique<ChildProcess>(EXTRACE_CLI, args);
   auto line = process_->ReadLine(std::chrono::seconds(30));
@@ -56,8 +58,7 @@ HttpResponse HttpClient::Request(const std::string& method, const std::string& t
     beast::error_code ec;
     if (!impl_->socket) {
       impl_->socket.emplace(impl_->io);
-      impl_->socket->connect(
-          tcp::endpoint(net::ip::make_address("127.0.0.1"), impl_->port), ec);
+      impl_->socket->connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), impl_->port), ec);
       impl_->buffer.clear();
       if (ec) {
         impl_->socket.reset();
@@ -156,8 +157,8 @@ bool RawConnection::ClosedWithin(std::chrono::milliseconds timeout) {
 
 SseReader::SseReader(uint16_t port, const std::string& target, const std::string& last_event_id)
     : connection_(port) {
-  std::string request = fmt::format(
-      "GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n", target);
+  std::string request =
+      fmt::format("GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n", target);
   if (!last_event_id.empty()) request += "Last-Event-ID: " + last_event_id + "\r\n";
   connection_.Send(request + "\r\n");
 }
@@ -187,7 +188,8 @@ std::optional<SseMessage> SseReader::Next(std::chrono::milliseconds timeout) {
       size_t at = 0;
       while (at <= block.size()) {
         size_t eol = block.find('\n', at);
-        std::string line = block.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
+        std::string line =
+            block.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
         at = eol == std::string::npos ? block.size() + 1 : eol + 1;
         if (line.empty() || line[0] == ':') continue;
         size_t colon = line.find(": ");
@@ -204,8 +206,10 @@ std::optional<SseMessage> SseReader::Next(std::chrono::milliseconds timeout) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return std::nullopt;
     size_t before = text.size();
-    connection_.ReadUntil("\n\n" + std::string(1, '\0'), std::min(left, std::chrono::milliseconds(50)));
-    if (connection_.received().size() == before && connection_.ClosedWithin(std::chrono::milliseconds(0))) {
+    connection_.ReadUntil("\n\n" + std::string(1, '\0'),
+                          std::min(left, std::chrono::milliseconds(50)));
+    if (connection_.received().size() == before &&
+        connection_.ClosedWithin(std::chrono::milliseconds(0))) {
       ended_ = true;
       return std::nullopt;
     }
@@ -219,8 +223,8 @@ std::vector<std::string> RunLines(const std::string& execution_id, const std::st
   int64_t ts = start_ms;
   std::string declared = fmt::format(R"({{"id":"{}","name":"{}","type":"group"}})", flow, flow);
   for (int i = 1; i <= nodes; ++i)
-    declared += fmt::format(R"(,{{"id":"n{}","name":"node {}","type":"task","parentId":"{}"}})",
-                            i, i, flow);
+    declared += fmt::format(R"(,{{"id":"n{}","name":"node {}","type":"task","parentId":"{}"}})", i,
+                            i, flow);
   lines.push_back(fmt::format(
       R"({{"executionId":"{}","seq":{},"timestamp":{},"type":"started","data":{{"rootNodeId":"{}","nodes":[{}]}}}})",
       execution_id, ++seq, ts, flow, declared));
@@ -243,9 +247,9 @@ std::string JoinLines(const std::vector<std::string>& lines, size_t begin, size_
 }
 
 int64_t StoredEvents(const std::string& db, const std::string& execution_id) {
-  auto result = RunCli({"--db", db, "query",
-                        fmt::format("SELECT count(*) FROM events WHERE execution_id = '{}'",
-                                    execution_id)});
+  auto result =
+      RunCli({"--db", db, "query",
+              fmt::format("SELECT count(*) FROM events WHERE execution_id = '{}'", execution_id)});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   auto digits = result.out.find_first_of("0123456789");

@@ -54,6 +54,8 @@ int Export(const GlobalOptions& global, const ExportOptions& options);
 int Compare(const GlobalOptions& global, const std::string& a, const std::string& b, bool json);
 int Bottlenecks(const GlobalOptions& global, const std::string& id, int top, bool json);
 int History(const GlobalOptions& global, const std::string& flow, int last, bool json);
+// tools/cmd_flows.cc: every flow with its counts and newest run.
+int Flows(const GlobalOptions& global, bool json);
 
 struct RegressionOptions {
   std::string flow;

@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
   history->add_option("--last", last, "how many of the latest runs (default 50)");
   history->add_flag("--json", json, "JSON");
 
+  auto* flows = app.add_subcommand("flows", "every flow: its runs by status and its newest run");
+  flows->add_flag("--json", json, "JSON (the same document as GET /v1/flows)");
+
   RegressionOptions regression;
   auto* regressions = app.add_subcommand(
       "regressions", "nodes of a run that got slower than the runs before it (exit 12 when any)");
@@ -198,6 +201,7 @@ int main(int argc, char** argv) {
     if (*compare) return Compare(global, id, other, json);
     if (*bottlenecks) return Bottlenecks(global, id, top, json);
     if (*history) return History(global, flow, last, json);
+    if (*flows) return Flows(global, json);
     if (*regressions) return Regressions(global, regression);
     if (*report) return Report(global, report_id, report_compare, report_output);
     if (*serve) return Serve(global, serve_options);
