@@ -6,7 +6,8 @@
 #   make tsan   the recorder and writer tests under TSan (build-tsan/)
 #   make tidy / make format-check   clang-tidy and clang-format over the sources
 #   make asan   the test suite under ASan+UBSan (build-asan/)
-#   make test-browser  the HTML report in headless Chromium (installs chromium)
+#   make test-browser  the HTML report and serve's pages in headless Chromium (installs
+#                      chromium, node and npm; npm ci's puppeteer-core into the build)
 #   make bench  Release build (build-bench/), the benchmark suite, docs/benchmarks.md
 #   make bench-quick  the same at 1/20 of the sizes (CI), report in build-bench/
 BUILD      ?= build
@@ -53,14 +54,20 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600 -LE browser
 
-# The HTML report in a real browser (ctest label `browser`, left out of `make test`):
-# headless Chromium loads generated reports, screenshots them and checks the DOM.
+# The HTML report and serve's pages in a real browser (ctest label `browser`, left out
+# of `make test`): headless Chromium loads them, screenshots them and checks the DOM.
 BROWSER_PACKAGES := chromium fonts-liberation
 
 .PHONY: browser-deps test-browser
 
+# extrace serve's pages are driven from Node (tests/serve_browser_test.mjs):
+# Debian's nodejs and npm, unless a node with its npm is there already.
 browser-deps: deps
 	$(call install_missing,$(BROWSER_PACKAGES))
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing: nodejs npm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
+	fi
 
 test-browser: browser-deps build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600 -L browser

@@ -1,33 +1,15 @@
-// extrace HTML report: builds the page from the JSON blob in
-// <script id="extrace-data"> (written by render/html_report.cc, which embeds
-// this file). The Gantt is one canvas that draws only the rows in view, so a
-// run of 10,000 nodes costs as much per frame as one of 20. Plain JS, no
-// libraries, no network.
+// extrace HTML report: draws a report's data blob (render/report_json.h) into
+// a container. `extrace report`'s self-contained page (render/html_report.cc,
+// which embeds this file) has the blob in <script id="extrace-data"> and is
+// drawn into #app at load; `extrace serve`'s pages (server/web_assets/) call
+// window.extraceReport.render(container, data) and update the view with new
+// data of a run that is still going. The Gantt is one canvas that draws only
+// the rows in view, so a run of 10,000 nodes costs as much per frame as one of
+// 20. Plain JS, no libraries, no network.
 'use strict';
-(() => {
-  const started = performance.now();
-  const DATA = JSON.parse(document.getElementById('extrace-data').textContent);
-  const COMPARE = DATA.mode === 'compare';
-  const RUNS = DATA.runs;
 
-  const ROW_H = 22;
-  const AXIS_H = 26;
-  const LABEL_W = 340;
-  const DELTA_W = COMPARE ? 90 : 0;
-  const PAD_R = 14;
-  const INDENT = 14;
-  const TABLE_ROWS = 50;
-  const STATE_COLOR = {
-    completed: '#2f9e44',
-    error: '#e03131',
-    skipped: '#adb5bd',
-    executing: '#1c7ed6',
-    pending: '#ced4da',
-  };
-  const RUN_COLOR = ['#1c7ed6', '#ae3ec9'];  // progress curves of A and B
-  const ACCENT = '#e8590c';
-
-  // ---------- formatting ----------
+// ---------- formatting (serve's pages use it too: window.extraceReport.format) ----------
+const extraceReportFormat = (() => {
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   function fmtDur(ms) {
     if (ms == null) return '-';
@@ -49,6 +31,35 @@
     if (r < 0.995) return `${r.toFixed(2)}x`;
     return r < 9.95 ? `${r.toFixed(1)}x` : `${r.toFixed(0)}x`;
   }
+  return {esc, fmtDur, fmtAt, fmtSigned, fmtPct, fmtIso, fmtRatio};
+})();
+
+// One drawing of `DATA` into `app`. `keep`: what the user had set in the view
+// this one replaces (collapsed groups, selection, zoom, scroll), else null.
+// Returns {state(), destroy()}.
+function extraceReportView(app, DATA, keep) {
+  const started = performance.now();
+  const COMPARE = DATA.mode === 'compare';
+  const RUNS = DATA.runs;
+
+  const ROW_H = 22;
+  const AXIS_H = 26;
+  const LABEL_W = 340;
+  const DELTA_W = COMPARE ? 90 : 0;
+  const PAD_R = 14;
+  const INDENT = 14;
+  const TABLE_ROWS = 50;
+  const STATE_COLOR = {
+    completed: '#2f9e44',
+    error: '#e03131',
+    skipped: '#adb5bd',
+    executing: '#1c7ed6',
+    pending: '#ced4da',
+  };
+  const RUN_COLOR = ['#1c7ed6', '#ae3ec9'];  // progress curves of A and B
+  const ACCENT = '#e8590c';
+
+  const {esc, fmtDur, fmtAt, fmtSigned, fmtPct, fmtIso, fmtRatio} = extraceReportFormat;
   const label = (r) => (r.name && r.name !== r.path ? r.name : r.path);
 
   // ---------- the model: one row per node (in compare mode, per path of A or B) ----------
@@ -122,7 +133,6 @@
   }
 
   // ---------- page skeleton ----------
-  const app = document.getElementById('app');
   app.innerHTML = '';
   const el = (tag, attrs = {}, html = '') => {
     const e = document.createElement(tag);
@@ -231,8 +241,7 @@
   function legend() {
     const items = [['completed', 'completed'], ['error', 'error'], ['skipped', 'skipped'],
                    ['executing', 'open (no end yet)']];
-    let html = items.map(([s, t]) => `<span><i style="background:${STATE_COLOR[s]}"></i>${t}</span>`)
-                   .join('');
+    let html = items.map(([s, t]) => `<span><i class="${s}"></i>${t}</span>`).join('');
     html += '<span><i class="crit-swatch"></i>critical path</span>';
     if (COMPARE) html += '<span>upper bar: A, lower bar: B (lighter)</span>';
     return html;
@@ -249,6 +258,7 @@
     wrap.append(t);
     const fill = (n) => {
       body.innerHTML = bodyRows.slice(0, n).map((r) => r.html).join('');
+      for (const bar of body.querySelectorAll('[data-width]')) bar.style.width = `${bar.dataset.width}px`;
       [...body.children].forEach((tr, k) => tr.addEventListener('click', () => onPick(bodyRows[k])));
     };
     fill(TABLE_ROWS);
@@ -272,8 +282,9 @@
       const r = run.rows[i];
       const name = `${'&nbsp;'.repeat(2 * r.depth)}${esc(label(r))}` +
                    (r.name && r.name !== r.path ? ` <span class="muted">(${esc(r.path)})</span>` : '');
-      const bar = r.share ? `<span class="share" style="width:${
-                                Math.max(1, Math.round((60 * r.share) / maxShare))}px"></span>`
+      // Its width is set by fill(): a style attribute would break a page's CSP.
+      const bar = r.share ? `<span class="share" data-width="${
+                                Math.max(1, Math.round((60 * r.share) / maxShare))}"></span>`
                           : '';
       return {
         row: byPath.get(r.path),
@@ -328,6 +339,8 @@
   let height = 0;
   const stripes = makeStripes();
   let lastDrawMs = 0;
+  let barsDrawn = 0;  // in the last frame, and of those the open (striped) ones
+  let openDrawn = 0;
 
   function makeStripes() {
     const c = document.createElement('canvas');
@@ -419,6 +432,7 @@
     drawGrid(ctx, AXIS_H, height);
     const drawn = [];
     let critDrawn = 0;
+    barsDrawn = openDrawn = 0;
     for (let k = first; k < last; ++k) {
       const i = visible[k];
       const y = AXIS_H + k * ROW_H - top;
@@ -567,6 +581,8 @@
     if (x2 < left || x1 > right) return false;
     x1 = Math.max(x1, left);
     x2 = Math.min(x2, right);
+    ++barsDrawn;
+    if (open) ++openDrawn;
     ctx.globalAlpha = alpha;
     const group = s.group || s.childRun;
     const by = group ? y + h * 0.2 : y;
@@ -601,13 +617,17 @@
   }
 
   // What the browser test reads: the rows drawn in this frame and how long it took.
-  const rendered = document.getElementById('rendered');
+  const rendered = document.getElementById('rendered') || el('div');
   function report(drawn, critDrawn) {
     rendered.dataset.mode = DATA.mode;
     rendered.dataset.rows = rows.length;
     rendered.dataset.visibleRows = visible.length;
     rendered.dataset.drawn = drawn.length;
     rendered.dataset.critDrawn = critDrawn;
+    rendered.dataset.bars = barsDrawn;
+    rendered.dataset.openBars = openDrawn;
+    rendered.dataset.status = RUNS.map((run) => run.status).join(' ');
+    rendered.dataset.progress = RUNS.map((run) => run.progress).join(' ');
     rendered.dataset.renderMs = lastDrawMs.toFixed(2);
     rendered.textContent = drawn.join('\n');
   }
@@ -872,30 +892,62 @@
     draw();
     drawChart();
   }, {passive: false});
-  document.getElementById('fit').addEventListener('click', () => {
+  toolbar.querySelector('#fit').addEventListener('click', () => {
     view = {from: 0, to: horizon};
     draw();
     drawChart();
   });
-  document.getElementById('expand').addEventListener('click', () => {
+  toolbar.querySelector('#expand').addEventListener('click', () => {
     collapsed.fill(0);
     computeVisible();
     layout();
   });
-  document.getElementById('collapse').addEventListener('click', () => {
+  toolbar.querySelector('#collapse').addEventListener('click', () => {
     rows.forEach((r, i) => { collapsed[i] = r.hasChildren ? 1 : 0; });
     computeVisible();
     layout();
   });
-  document.getElementById('crit').addEventListener('change', (ev) => {
+  toolbar.querySelector('#crit').addEventListener('change', (ev) => {
     highlightCritical = ev.target.checked;
     draw();
   });
   window.addEventListener('resize', layout);
 
+  if (keep) restore(keep);
   computeVisible();
   layout();
+  if (keep) {
+    scroller.scrollTop = keep.scrollTop;
+    if (byPath.has(keep.selected)) select(byPath.get(keep.selected), false);
+  }
   rendered.dataset.initMs = (performance.now() - started).toFixed(1);
+
+  // What the user set, by path (rows may come and go between two data blobs);
+  // a view that showed the whole run goes on showing all of it.
+  function state() {
+    return {
+      collapsed: new Set(rows.filter((r, i) => collapsed[i]).map((r) => r.path)),
+      selected: selected >= 0 ? rows[selected].path : null,
+      view: view.from === 0 && view.to === horizon ? null : {...view},
+      scrollTop: scroller.scrollTop,
+      highlightCritical,
+    };
+  }
+
+  function restore(was) {
+    rows.forEach((r, i) => { collapsed[i] = was.collapsed.has(r.path) ? 1 : 0; });
+    if (was.view) view = {from: Math.min(was.view.from, horizon), to: Math.min(was.view.to, horizon)};
+    if (!(view.to > view.from)) view = {from: 0, to: horizon};
+    highlightCritical = was.highlightCritical;
+    toolbar.querySelector('#crit').checked = highlightCritical;
+  }
+
+  function destroy() {
+    window.removeEventListener('resize', layout);
+    tooltip.remove();
+  }
+
+  if (keep) return {state, destroy};
 
   // `report.html#node=PATH` opens with that node selected.
   if (location.hash.startsWith('#node=')) {
@@ -920,4 +972,35 @@
     scroller.scrollTop = 0;
     draw();
   }
-})();
+  return {state, destroy};
+}
+
+// The entry points. render(container, data) draws a report and returns a view
+// whose update(data) draws newer data of the same run(s) in its place, keeping
+// what the user set (and the page's scroll); destroy() empties the container.
+window.extraceReport = {
+  format: extraceReportFormat,
+  render(container, data) {
+    let current = extraceReportView(container, data, null);
+    return {
+      update(next) {
+        const keep = current.state();
+        const x = window.scrollX;
+        const y = window.scrollY;
+        current.destroy();
+        current = extraceReportView(container, next, keep);
+        window.scrollTo(x, y);
+      },
+      destroy() {
+        current.destroy();
+        container.innerHTML = '';
+      },
+    };
+  },
+};
+
+// `extrace report`'s page: its data is in the page.
+if (document.getElementById('extrace-data')) {
+  extraceReportView(document.getElementById('app'),
+                    JSON.parse(document.getElementById('extrace-data').textContent), null);
+}
