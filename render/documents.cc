@@ -112,7 +112,7 @@ Status StreamEventLines(EventStore& store, const std::string& run_spec, int64_t 
   auto run = ResolveRun(store, run_spec);
   if (!run) return tl::unexpected(run.error());
   std::string line;
-  return store.ForEachEventAfter(run->execution_id, after_seq, [&](Event&& event) {
+  return store.ForEachEventAfter(run->execution_id, after_seq, 0, [&](Event&& event) {
     if (!node.empty() && event.node_id != node) return;
     line.clear();
     AppendEventLine(line, event);

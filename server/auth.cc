@@ -1,7 +1,9 @@
 // The bearer token check: see auth.h.
 #include "server/auth.h"
 
+#include <cctype>
 #include <cstddef>
+#include <string>
 
 namespace extrace::server {
 namespace {
@@ -42,9 +44,11 @@ bool Authorized(std::string_view token, std::string_view authorization_header,
                 std::string_view cookie_header) {
   if (token.empty()) return true;
   std::string_view header = Trim(authorization_header);
-  constexpr std::string_view kBearer = "Bearer ";
-  bool by_header = header.size() > kBearer.size() &&
-                   ConstantTimeEquals(header.substr(0, kBearer.size()), kBearer) &&
+  // The scheme's name is case-insensitive (RFC 7235).
+  constexpr std::string_view kBearer = "bearer ";
+  std::string scheme(header.substr(0, kBearer.size()));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool by_header = header.size() > kBearer.size() && scheme == kBearer &&
                    ConstantTimeEquals(Trim(header.substr(kBearer.size())), token);
   bool by_cookie = ConstantTimeEquals(CookieValue(cookie_header, "extrace_token"), token);
   return by_header || by_cookie;

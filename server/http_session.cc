@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "server/auth.h"
+#include "server/request_guard.h"
 #include "server/router.h"
 #include "server/sessions.h"
 
@@ -71,6 +72,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec == beast::error::timeout) return;
     if (ec) return Send(ErrorReply(400, "invalid_input", "malformed HTTP request"), false);
     const auto& header = parser_->get();
+    bool writes = header.method() != http::verb::get && header.method() != http::verb::head &&
+                  header.method() != http::verb::options;
+    if (auto foreign = ForeignRequest(options(), header[http::field::host],
+                                      header[http::field::origin], writes))
+      return Send(ErrorReply(403, "forbidden", *foreign), false);
+    // A preflight carries no credentials: answered before the token is asked for.
+    if (header.method() == http::verb::options && !options().cors_origin.empty())
+      return Send(Preflight(), false);
     if (!Authorized(options().token, header[http::field::authorization],
                     header[http::field::cookie])) {
       Reply reply = ErrorReply(401, "unauthorized", "missing or wrong bearer token");
@@ -81,10 +90,31 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
       return Send(std::move(reply), false);
     }
-    if (auto length = parser_->content_length(); length && *length > options().max_body_bytes)
-      return BodyTooLarge();
-    if (header.method() == http::verb::options && !options().cors_origin.empty())
-      return Send(Preflight(), header.keep_alive());
+    auto length = parser_->content_length();
+    if (length && *length > options().max_body_bytes) return BodyTooLarge();
+    // What this body may take while it is read, parsed and stored: its length,
+    // or the limit for a chunked one.
+    size_t reserve =
+        length ? static_cast<size_t>(*length) : (parser_->chunked() ? options().max_body_bytes : 0);
+    if (reserve > 0) {
+      body_bytes_ = CounterSlot(state_.body_bytes, reserve);
+      if (state_.body_bytes.load() > kBodyBudgetFactor * options().max_body_bytes)
+        return Send(ErrorReply(503, "busy", "too many request bodies in flight: retry later"),
+                    false);
+    }
+    if (beast::iequals(header[http::field::expect], "100-continue")) {
+      // The client waits for this before it sends the body (curl does, for large ones).
+      continue_.emplace(http::status::continue_, 11);
+      return http::async_write(stream_, *continue_,
+                               [self = shared_from_this()](beast::error_code ec, size_t) {
+                                 if (ec) return self->Close();
+                                 self->ReadBody();
+                               });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     stream_.expires_after(options().body_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
@@ -103,16 +133,25 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec == beast::error::timeout) return;  // closed by its deadline, as above
     if (ec) return Close();
     request_ = parser_->release();
-    Request request{request_.method_string(), request_.target(), request_.body(),
-                    request_["Last-Event-ID"]};
-    Action action = Route(request, state_);
+    // Routing reads the store or parses the body: on the blocking pool, and
+    // back on this connection's strand with what to do.
+    net::post(state_.blocking, [self = shared_from_this()] {
+      Request request{self->request_.method_string(), self->request_.target(),
+                      self->request_.body(), self->request_["Last-Event-ID"]};
+      auto action = std::make_shared<Action>(Route(request, self->state_));
+      net::post(self->stream_.get_executor(),
+                [self, action] { self->Dispatch(std::move(*action)); });
+    });
+  }
+
+  void Dispatch(Action action) {
     if (auto* reply = std::get_if<Reply>(&action))
       return Send(std::move(*reply), request_.keep_alive());
     if (auto* ingest = std::get_if<IngestAction>(&action)) return Ingest(std::move(*ingest));
     auto& stream = std::get<StreamAction>(action);
     in_flight_.Release();  // a stream is not a request a drain waits for
-    StartEventStream(std::move(stream_), state_, std::move(connection_), std::move(stream.feed),
-                     CorsHeaderLines(), stream.gone_if_over);
+    StartEventStream(std::move(stream_), state_, std::move(connection_), std::move(stream.slot),
+                     std::move(stream.feed), CorsHeaderLines(), stream.gone_if_over);
   }
 
   void Ingest(IngestAction action) {
@@ -183,6 +222,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void OnWritten(beast::error_code ec) {
     in_flight_.Release();
+    body_bytes_.Release();
     response_.reset();
     request_ = {};
     if (ec || !keep_alive_) return Close();
@@ -212,6 +252,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   ServerState& state_;
   CounterSlot connection_;
   CounterSlot in_flight_;
+  CounterSlot body_bytes_;
+  std::optional<http::response<http::empty_body>> continue_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> request_;

@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "format/event_json.h"  // kMaxEventSeq
 #include "query/run_resolution.h"
 
 namespace extrace::server {
@@ -26,12 +27,16 @@ int64_t AfterSeq(std::string_view last_event_id) {
   int64_t seq = 0;
   auto [end, error] =
       std::from_chars(last_event_id.data(), last_event_id.data() + last_event_id.size(), seq);
-  if (error != std::errc() || end != last_event_id.data() + last_event_id.size() || seq < 0)
-    return 0;
+  bool whole = end == last_event_id.data() + last_event_id.size();
+  // Beyond every seq the format allows: the client has everything.
+  if (error == std::errc::result_out_of_range && whole && !last_event_id.starts_with('-'))
+    return kMaxEventSeq;
+  if (error != std::errc() || !whole || seq < 0) return 0;
   return seq;
 }
 
-Action RouteRunStream(const std::string& spec, std::string_view last_event_id, ServerState& state) {
+Action RouteRunStream(const std::string& spec, std::string_view last_event_id, ServerState& state,
+                      CounterSlot slot) {
   auto store = state.pool.Borrow();
   if (!store) return ErrorReply(store.error());
   std::string execution_id = spec;
@@ -42,7 +47,7 @@ Action RouteRunStream(const std::string& spec, std::string_view last_event_id, S
   }
   // An id not in the store yet is waited for: a subscriber may come before the run.
   int64_t after = AfterSeq(last_event_id);
-  return StreamAction{MakeRunFeed(std::move(execution_id), after), after > 0};
+  return StreamAction{MakeRunFeed(std::move(execution_id), after), after > 0, std::move(slot)};
 }
 
 }  // namespace
@@ -63,12 +68,14 @@ Action Route(const Request& request, ServerState& state) {
   bool runs_stream = api && parts.size() == 2 && parts[1] == "stream";
   if (run_stream || runs_stream) {
     if (request.method != "GET") return MethodNotAllowed("GET");
-    if (state.streams.load() >= state.options.max_subscribers)
+    CounterSlot slot = CounterSlot::TryTake(state.streams, state.options.max_subscribers);
+    if (!slot.held())
       return ErrorReply(503, "busy",
                         fmt::format("{} event streams are open, the most this server allows",
                                     state.options.max_subscribers));
-    if (runs_stream) return StreamAction{MakeRunsFeed(target->Param("flow").value_or("")), false};
-    return RouteRunStream(parts[2], request.last_event_id, state);
+    if (runs_stream)
+      return StreamAction{MakeRunsFeed(target->Param("flow").value_or("")), false, std::move(slot)};
+    return RouteRunStream(parts[2], request.last_event_id, state, std::move(slot));
   }
   if (api) {
     if (!get) return MethodNotAllowed("GET");

@@ -34,6 +34,7 @@ struct IngestAction {
 struct StreamAction {
   std::unique_ptr<StreamFeed> feed;
   bool gone_if_over = false;
+  CounterSlot slot;  // its place under --max-streams, taken when it was routed
 };
 using Action = std::variant<Reply, IngestAction, StreamAction>;
 

@@ -15,6 +15,7 @@ namespace extrace::server {
 namespace {
 
 constexpr unsigned kDefaultThreads = 4;
+constexpr unsigned kIoThreads = 2;
 constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 
 class Listener : public std::enable_shared_from_this<Listener> {
@@ -124,12 +125,14 @@ Status RunServer(const ServerOptions& options, const ListeningCallback& on_liste
     auto store = EventStore::Open(options.db_path, store_options);
     if (!store) return tl::unexpected(store.error());
 
-    ServerState state(options, options.db_path);
+    unsigned workers = options.threads == 0 ? kDefaultThreads : options.threads;
+    ServerState state(options, options.db_path, workers);
     auto writer = std::make_unique<IngestWriter>(std::move(*store),
                                                  [&state] { state.subscribers.WakeAll(); });
     state.writer = writer.get();
 
-    unsigned threads = options.threads == 0 ? kDefaultThreads : options.threads;
+    // The connections' I/O only: reads of the store and parsing run on `workers`.
+    unsigned threads = kIoThreads;
     net::io_context io(static_cast<int>(threads));
     tcp::acceptor acceptor(io);
     tcp::endpoint endpoint(address, options.port);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -36,8 +37,8 @@ class SubscriberList {
 };
 
 struct ServerState {
-  ServerState(const ServerOptions& options, std::string db_path)
-      : options(options), pool(std::move(db_path)) {}
+  ServerState(const ServerOptions& options, std::string db_path, unsigned workers)
+      : options(options), pool(std::move(db_path)), blocking(workers) {}
 
   const ServerOptions& options;
   StorePool pool;
@@ -48,19 +49,33 @@ struct ServerState {
   // Requests between their headers and their response's last byte.
   std::atomic<size_t> in_flight{0};
   std::atomic<bool> draining{false};
+  // Bytes of request bodies being read, parsed or stored: one client's 64 MiB
+  // is fine, many at once would not be (503 beyond kBodyBudgetFactor x the limit).
+  std::atomic<size_t> body_bytes{0};
+  // Reads of the store and parsing: never on the connections' threads, so that
+  // a heavy document cannot hold up the others' I/O. Last: joined first.
+  boost::asio::thread_pool blocking;
 };
 
-// Holds one unit of a counter for as long as it lives (a connection, a stream,
-// a request in flight), however the holder ends.
+// Bodies in flight at once, as a multiple of the body limit.
+inline constexpr size_t kBodyBudgetFactor = 4;
+
+// Holds `amount` of a counter for as long as it lives (a connection, a stream,
+// a request in flight, a body's bytes), however the holder ends.
 class CounterSlot {
  public:
   CounterSlot() = default;
-  explicit CounterSlot(std::atomic<size_t>& counter) : counter_(&counter) { ++*counter_; }
-  CounterSlot(CounterSlot&& other) noexcept : counter_(std::exchange(other.counter_, nullptr)) {}
+  explicit CounterSlot(std::atomic<size_t>& counter, size_t amount = 1)
+      : counter_(&counter), amount_(amount) {
+    *counter_ += amount_;
+  }
+  CounterSlot(CounterSlot&& other) noexcept
+      : counter_(std::exchange(other.counter_, nullptr)), amount_(other.amount_) {}
   CounterSlot& operator=(CounterSlot&& other) noexcept {
     if (this != &other) {
       Release();
       counter_ = std::exchange(other.counter_, nullptr);
+      amount_ = other.amount_;
     }
     return *this;
   }
@@ -68,11 +83,23 @@ class CounterSlot {
   CounterSlot& operator=(const CounterSlot&) = delete;
   ~CounterSlot() { Release(); }
   void Release() {
-    if (counter_) --*std::exchange(counter_, nullptr);
+    if (counter_) *std::exchange(counter_, nullptr) -= amount_;
   }
+  // One unit, unless the counter is at `limit` already (then an empty slot).
+  static CounterSlot TryTake(std::atomic<size_t>& counter, size_t limit) {
+    size_t now = counter.load();
+    do {
+      if (now >= limit) return CounterSlot();
+    } while (!counter.compare_exchange_weak(now, now + 1));
+    CounterSlot slot;
+    slot.counter_ = &counter;
+    return slot;
+  }
+  bool held() const { return counter_ != nullptr; }
 
  private:
   std::atomic<size_t>* counter_ = nullptr;
+  size_t amount_ = 1;
 };
 
 }  // namespace extrace::server

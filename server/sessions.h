@@ -22,7 +22,7 @@ void StartHttpSession(tcp::socket socket, ServerState& state, CounterSlot slot);
 // `gone_if_over`: answer 204 (EventSource then stops reconnecting) instead of
 // 200 when the feed's first poll is already its end and nothing else.
 void StartEventStream(beast::tcp_stream stream, ServerState& state, CounterSlot connection,
-                      std::unique_ptr<StreamFeed> feed, std::string cors_headers,
-                      bool gone_if_over);
+                      CounterSlot stream_slot, std::unique_ptr<StreamFeed> feed,
+                      std::string cors_headers, bool gone_if_over);
 
 }  // namespace extrace::server

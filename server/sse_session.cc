@@ -14,17 +14,20 @@ using std::chrono::steady_clock;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(250);
 constexpr auto kHeartbeatInterval = std::chrono::seconds(15);
+// A client that reads nothing for this long loses its stream (and its slot).
+constexpr auto kWriteDeadline = std::chrono::seconds(30);
 
 class EventStreamSession final : public Subscriber,
                                  public std::enable_shared_from_this<EventStreamSession> {
  public:
   EventStreamSession(beast::tcp_stream stream, ServerState& state, CounterSlot connection,
-                     std::unique_ptr<StreamFeed> feed, std::string cors_headers, bool gone_if_over)
+                     CounterSlot stream_slot, std::unique_ptr<StreamFeed> feed,
+                     std::string cors_headers, bool gone_if_over)
       : stream_(std::move(stream)),
         timer_(stream_.get_executor()),
         state_(state),
         connection_(std::move(connection)),
-        stream_slot_(state.streams),
+        stream_slot_(std::move(stream_slot)),
         feed_(std::move(feed)),
         cors_headers_(std::move(cors_headers)),
         gone_if_over_(gone_if_over) {}
@@ -43,20 +46,36 @@ class EventStreamSession final : public Subscriber,
   }
 
  private:
-  void Begin() {
-    std::string messages;
-    auto over = Poll(messages);
+  // The feed's new messages, read on the blocking pool (one poll at a time:
+  // the next is asked for only once this one's messages are written), then
+  // `then` on the stream's strand.
+  template <typename Then>
+  void PollThen(Then then) {
+    net::post(state_.blocking, [self = shared_from_this(), then] {
+      auto messages = std::make_shared<std::string>();
+      auto over = std::make_shared<Result<FeedPoll>>(self->Poll(*messages));
+      net::post(self->stream_.get_executor(),
+                [self, then, messages, over] { (self.get()->*then)(std::move(*messages), *over); });
+    });
+  }
+
+  void Begin() { PollThen(&EventStreamSession::Answer); }
+
+  void Answer(std::string messages, const Result<FeedPoll>& over) {
     if (!over) return Close();
     if (gone_if_over_ && over->over && over->events == 0) {
-      out_ = "HTTP/1.1 204 No Content\r\nConnection: close\r\n" + cors_headers_ + "\r\n";
+      out_ = "HTTP/1.1 204 No Content\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n" +
+             cors_headers_ + "\r\n";
       over_ = true;
     } else {
       out_ =
           "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-          "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n" +
+          "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nX-Content-Type-Options: nosniff\r\n"
+          "Connection: close\r\n" +
           cors_headers_ + "\r\n" + messages;
       over_ = over->over;
     }
+    wake_ = over->more;
     // The client sends nothing more: its socket turning readable means it closed.
     stream_.socket().async_wait(tcp::socket::wait_read,
                                 [self = shared_from_this()](beast::error_code) { self->Close(); });
@@ -72,9 +91,11 @@ class EventStreamSession final : public Subscriber,
 
   void Write() {
     last_write_ = steady_clock::now();
+    stream_.expires_after(kWriteDeadline);
     net::async_write(stream_, net::buffer(out_),
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        if (ec) return self->Close();
+                       self->stream_.expires_never();  // the deadline is for writes only
                        self->out_.clear();
                        if (self->over_) return self->Close();
                        self->Wait();
@@ -92,9 +113,15 @@ class EventStreamSession final : public Subscriber,
   void Next() {
     if (closed_) return;
     wake_ = false;
-    auto over = Poll(out_);
+    PollThen(&EventStreamSession::Polled);
+  }
+
+  void Polled(std::string messages, const Result<FeedPoll>& over) {
+    if (closed_) return;
     if (!over) return Close();
+    out_ = std::move(messages);
     over_ = over->over;
+    wake_ = wake_ || over->more;
     if (out_.empty() && steady_clock::now() - last_write_ >= kHeartbeatInterval)
       out_ = ": keep-alive\n\n";
     if (out_.empty()) return Wait();
@@ -128,10 +155,11 @@ class EventStreamSession final : public Subscriber,
 }  // namespace
 
 void StartEventStream(beast::tcp_stream stream, ServerState& state, CounterSlot connection,
-                      std::unique_ptr<StreamFeed> feed, std::string cors_headers,
-                      bool gone_if_over) {
+                      CounterSlot stream_slot, std::unique_ptr<StreamFeed> feed,
+                      std::string cors_headers, bool gone_if_over) {
   std::make_shared<EventStreamSession>(std::move(stream), state, std::move(connection),
-                                       std::move(feed), std::move(cors_headers), gone_if_over)
+                                       std::move(stream_slot), std::move(feed),
+                                       std::move(cors_headers), gone_if_over)
       ->Start();
 }
 

@@ -16,6 +16,7 @@ namespace extrace::server {
 struct FeedPoll {
   int64_t events = 0;  // events (messages with an id) among the messages
   bool over = false;   // the feed said its last message: the stream ends
+  bool more = false;   // more is waiting to be read: poll again once this is written
 };
 
 class StreamFeed {
@@ -26,7 +27,8 @@ class StreamFeed {
 };
 
 // GET /v1/runs/{id}/stream: every event with a seq above `after_seq`
-// (`id:` its seq, `data:` the event as `extrace events` writes it), an
+// (`id:` its seq, or below it while a lower seq is still missing; `data:` the
+// event as `extrace events` writes it), an
 // `event: child-run` message (data {"executionId"}) when a child run starts,
 // and `event: end` (data {"status"}) after the run's completed or error event.
 // A run not in the store yet is waited for.

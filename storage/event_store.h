@@ -116,14 +116,16 @@ class EventStore {
   // Runs whose `started` names this run as parent, oldest first.
   [[nodiscard]] virtual Result<std::vector<std::string>> ChildRuns(
       const std::string& execution_id) = 0;
-  // The run's events with a seq above `after_seq`, in seq order, without
-  // copying the whole run first (what a follower reads after what it has).
+  // The run's events with a seq above `after_seq`, in seq order, at most
+  // `max_events` of them (0: all), without copying the whole run first (what
+  // a follower reads after what it has, in pieces of a bounded size).
   [[nodiscard]] virtual Status ForEachEventAfter(const std::string& execution_id, int64_t after_seq,
+                                                 size_t max_events,
                                                  const std::function<void(Event&&)>& visit) = 0;
   // Every event of the run in seq order.
   [[nodiscard]] Status ForEachEvent(const std::string& execution_id,
                                     const std::function<void(Event&&)>& visit) {
-    return ForEachEventAfter(execution_id, 0, visit);
+    return ForEachEventAfter(execution_id, 0, 0, visit);
   }
   [[nodiscard]] Result<std::vector<Event>> ReadEvents(const std::string& execution_id);
 

@@ -155,7 +155,7 @@ inline constexpr char kRunIdAndBase[] =
     "SELECT id, coalesce(base_us, 0) FROM executions WHERE execution_id = ?";
 inline constexpr char kRunEvents[] =
     "SELECT seq, ts_us, type, node, layout, data, graph FROM event_log "
-    "WHERE execution = ? AND seq > ? ORDER BY seq";
+    "WHERE execution = ? AND seq > ? ORDER BY seq LIMIT ?";
 // Changes when another connection commits (https://sqlite.org/pragma.html#pragma_data_version).
 inline constexpr char kDataVersion[] = "PRAGMA data_version";
 inline constexpr char kStringById[] = "SELECT value FROM strings WHERE id = ?";

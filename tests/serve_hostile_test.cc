@@ -40,7 +40,8 @@ TEST_CASE("hostile clients get their 4xx and the server keeps serving the others
     CHECK(response.body.find("\"code\":\"body_too_large\"") != std::string::npos);
     // Chunked, so that no Content-Length announces it.
     RawConnection chunked(port);
-    chunked.Send("POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    chunked.Send(
+        "POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
     std::string chunk = fmt::format("{:x}\r\n{}\r\n", 3000, std::string(3000, 'y'));
     chunked.Send(chunk);
     chunked.Send(chunk);
@@ -48,7 +49,7 @@ TEST_CASE("hostile clients get their 4xx and the server keeps serving the others
   }
   SECTION("a header flood: 431") {
     RawConnection flood(port);
-    std::string request = "GET /v1/health HTTP/1.1\r\nHost: x\r\n";
+    std::string request = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     for (int i = 0; i < 200; ++i)
       request += fmt::format("X-Flood-{}: {}\r\n", i, std::string(200, 'a'));
     flood.Send(request + "\r\n");
@@ -60,12 +61,12 @@ TEST_CASE("hostile clients get their 4xx and the server keeps serving the others
     garbage.Send("THIS IS NOT HTTP\r\n\r\n");
     CHECK(StatusOf(garbage.ReadUntil("\r\n\r\n", 5s)) == 400);
     RawConnection bad_length(port);
-    bad_length.Send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+    bad_length.Send("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: nope\r\n\r\n");
     CHECK(StatusOf(bad_length.ReadUntil("\r\n\r\n", 5s)) == 400);
   }
   SECTION("a slow body is cut off at its deadline, and others are served meanwhile") {
     RawConnection slow(port);
-    slow.Send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"exec");
+    slow.Send("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{\"exec");
     auto started = std::chrono::steady_clock::now();
     for (int i = 0; i < 5; ++i) RequireServing(port);
     // Its deadline closes the connection (nothing more can be said on it).
@@ -75,7 +76,7 @@ TEST_CASE("hostile clients get their 4xx and the server keeps serving the others
   }
   SECTION("headers that never end are cut off too") {
     RawConnection slowloris(port);
-    slowloris.Send("GET /v1/health HTTP/1.1\r\nHost: x\r\n");
+    slowloris.Send("GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     for (int i = 0; i < 3; ++i) {
       std::this_thread::sleep_for(100ms);
       slowloris.Send("X-Slow: 1\r\n");
@@ -101,6 +102,31 @@ TEST_CASE("hostile clients get their 4xx and the server keeps serving the others
     CHECK(page.status == 200);
     CHECK(page.headers["content-type"].starts_with("text/html"));
     CHECK(page.headers["content-security-policy"].find("default-src 'self'") != std::string::npos);
+  }
+  SECTION("pages of other sites: no DNS rebinding, no cross-site writes") {
+    auto rebound = Http(port, "GET", "/v1/runs", "", {{"Host", "attacker.example:7117"}});
+    CHECK(rebound.status == 403);
+    CHECK(rebound.body.find("\"code\":\"forbidden\"") != std::string::npos);
+    CHECK(Http(port, "GET", "/v1/health", "", {{"Host", "localhost:7117"}}).status == 200);
+    CHECK(Http(port, "GET", "/v1/health", "", {{"Host", "[::1]:7117"}}).status == 200);
+    std::string line = RunLines("cross", "flow-f", 1)[0] + "\n";
+    auto cross = Http(port, "POST", "/v1/events", line,
+                      {{"Origin", "http://evil.example"}, {"Content-Type", "text/plain"}});
+    CHECK(cross.status == 403);
+    std::string self = fmt::format("http://127.0.0.1:{}", port);
+    auto own = Http(port, "POST", "/v1/events", line, {{"Origin", self}});
+    CHECK(own.status == 200);
+  }
+  SECTION("Expect: 100-continue gets its 100 before the body is sent") {
+    std::string line = RunLines("continued", "flow-f", 1)[0] + "\n";
+    RawConnection client(port);
+    client.Send(
+        fmt::format("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                    "{}\r\nExpect: 100-continue\r\n\r\n",
+                    line.size()));
+    CHECK(StatusOf(client.ReadUntil("\r\n\r\n", 5s)) == 100);
+    client.Send(line);
+    CHECK(client.ReadUntil("}", 5s).find("HTTP/1.1 200 OK") != std::string::npos);
   }
   SECTION("no CORS headers unless asked for") {
     auto response = Http(port, "GET", "/v1/health", "", {{"Origin", "http://evil.example"}});

@@ -170,9 +170,10 @@ TEST_CASE("SIGTERM drains: the request in flight is answered and stored, then ex
   uint16_t port = server.port();
   std::string body = ProducerBatch("drained", 1, 50);
   RawConnection in_flight(port);
-  in_flight.Send(fmt::format("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
-                             body.size()) +
-                 body.substr(0, 100));
+  in_flight.Send(
+      fmt::format("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n",
+                  body.size()) +
+      body.substr(0, 100));
   SseReader stream(port, "/v1/stream");
   REQUIRE(stream.status(10s) == 200);
   std::this_thread::sleep_for(100ms);  // the headers are read: the request is in flight

@@ -67,7 +67,7 @@ HttpResponse HttpClient::Request(const std::string& method, const std::string& t
       }
     }
     http::request<http::string_body> request(http::string_to_verb(method), target, 11);
-    request.set(http::field::host, "127.0.0.1");
+    request.set(http::field::host, "127.0.0.1:" + std::to_string(impl_->port));
     for (const auto& [name, value] : headers) request.set(name, value);
     request.body() = body;
     request.prepare_payload();

@@ -28,6 +28,7 @@ TEST_CASE("the token check takes the bearer header or the cookie, nothing else")
   CHECK(Authorized("", "", ""));
   CHECK(Authorized(token, "Bearer 0123456789abcdef", ""));
   CHECK(Authorized(token, "  Bearer 0123456789abcdef  ", ""));
+  CHECK(Authorized(token, "bearer 0123456789abcdef", ""));
   CHECK(Authorized(token, "", "x=1; extrace_token=0123456789abcdef; y=2"));
   CHECK(!Authorized(token, "", ""));
   CHECK(!Authorized(token, "Bearer 0123456789abcde", ""));

@@ -174,7 +174,7 @@ class Follower {
       for (; next_child < children.size() && children[next_child].start_us < time_us; ++next_child)
         out += TailChildRunLine(children[next_child], run_.start_us.value_or(time_us));
     };
-    auto status = store_.ForEachEventAfter(run_.execution_id, last_seq_, [&](Event&& event) {
+    auto status = store_.ForEachEventAfter(run_.execution_id, last_seq_, 0, [&](Event&& event) {
       last_seq_ = event.seq;
       ++events_;
       if (!run_.start_us) run_.start_us = event.timestamp_us;

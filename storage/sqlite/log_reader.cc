@@ -166,6 +166,7 @@ Result<std::vector<std::string>> SqliteEventStore::ChildRuns(const std::string& 
 }
 
 Status SqliteEventStore::ForEachEventAfter(const std::string& execution_id, int64_t after_seq,
+                                           size_t max_events,
                                            const std::function<void(Event&&)>& visit) {
   try {
     SQLite::Statement run(db_, log_format::kRunIdAndBase);
@@ -191,6 +192,7 @@ Status SqliteEventStore::ForEachEventAfter(const std::string& execution_id, int6
     };
     row.bind(1, id);
     row.bind(2, after_seq);
+    row.bind(3, max_events == 0 ? int64_t{-1} : static_cast<int64_t>(max_events));  // -1: no limit
     while (row.executeStep()) {
       Event event;
       event.execution_id = execution_id;

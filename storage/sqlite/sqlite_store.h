@@ -48,6 +48,7 @@ class SqliteEventStore final : public EventStore {
   [[nodiscard]] Result<std::vector<std::string>> ChildRuns(
       const std::string& execution_id) override;
   [[nodiscard]] Status ForEachEventAfter(const std::string& execution_id, int64_t after_seq,
+                                         size_t max_events,
                                          const std::function<void(Event&&)>& visit) override;
   [[nodiscard]] Result<int64_t> ChangeCounter() override;
   [[nodiscard]] Result<std::string> IntegrityCheck() override;
