@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr,
                      "usage: extrace-bench [--scale S | --quick] [--out FILE] [--cli PATH] "
                      "[--micro PATH] [--work DIR] [--only micro,hot,sustained,naive,"
-                     "ingest,projection,queries,memory] [--command TEXT] [--keep]\n");
+                     "ingest,projection,queries,memory,serve,serve-ingest,serve-live,serve-reads] "
+                     "[--command TEXT] [--keep]\n");
         return 2;
       }
     }

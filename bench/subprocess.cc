@@ -2,6 +2,7 @@
 #include "bench/subprocess.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -33,6 +34,11 @@ class Fd {
   void Reset() {
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
+  }
+  int Release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
   }
 
  private:
@@ -154,6 +160,89 @@ ProcessResult RunChecked(const std::vector<std::string>& argv, std::vector<int> 
                              result.err.substr(0, 2000));
   }
   return result;
+}
+
+ServeProcess::ServeProcess(const std::vector<std::string>& argv) {
+  signal(SIGPIPE, SIG_IGN);
+  char err_template[] = "/tmp/extrace-bench-serve-XXXXXX";
+  Fd err_fd(mkostemp(err_template, O_CLOEXEC));
+  if (err_fd.get() < 0) throw std::runtime_error("cannot create a temporary file");
+  err_path_ = err_template;
+  int pipe_fds[2] = {-1, -1};
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  Fd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  FileActions actions;
+  posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), 1);
+  posix_spawn_file_actions_adddup2(actions.get(), err_fd.get(), 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, args[0], actions.get(), nullptr, args.data(), environ) != 0)
+    throw std::runtime_error("cannot start " + argv[0]);
+  pid_ = pid;
+  write_end.Reset();
+  // The first line: "extrace serve: listening on http://127.0.0.1:PORT/ (store FILE)".
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{read_end.get(), POLLIN, 0};
+    int ready = poll(&p, 1, 1000);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) break;
+    if (ready == 0) continue;
+    char buffer[512];
+    ssize_t n = read(read_end.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // it exited before saying where it listens
+    line.append(buffer, static_cast<size_t>(n));
+  }
+  stdout_fd_ = read_end.Release();  // kept open until Stop: the server may still write
+  const std::string marker = "http://127.0.0.1:";
+  size_t at = line.find(marker);
+  if (at != std::string::npos)
+    port_ = static_cast<uint16_t>(std::atoi(line.c_str() + at + marker.size()));
+  if (port_ == 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    throw std::runtime_error("extrace serve did not say where it listens: " + line + Stderr());
+  }
+}
+
+ServeProcess::~ServeProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  if (!err_path_.empty()) std::remove(err_path_.c_str());
+}
+
+std::string ServeProcess::Stderr() const {
+  std::ifstream in(err_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str().substr(0, 2000);
+}
+
+ServeProcess::Stopped ServeProcess::Stop() {
+  Stopped stopped;
+  if (pid_ <= 0) return stopped;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  struct rusage usage {};
+  while (wait4(pid_, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  stopped.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  stopped.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  if (stopped.exit_code != 0)
+    throw std::runtime_error("extrace serve: exit code " + std::to_string(stopped.exit_code) +
+                             ": " + Stderr());
+  return stopped;
 }
 
 }  // namespace extrace::bench

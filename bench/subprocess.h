@@ -1,6 +1,7 @@
 // Runs the real extrace CLI as a child process and measures it whole: wall
 // time from spawn to exit, and the child's peak resident memory (wait4's
-// rusage). Used from one thread at a time.
+// rusage); and keeps `extrace serve` running for the server cases
+// (ServeProcess). Used from one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -36,5 +37,35 @@ void WriteAll(int fd, const char* data, size_t size);
 ProcessResult RunChecked(const std::vector<std::string>& argv, std::vector<int> ok_codes = {0},
                          const std::string& stdout_path = "/dev/null",
                          const std::function<void(int)>& feed = {});
+
+// `extrace ... serve --listen 127.0.0.1:0 ...` as a child process (spawned
+// directly, without the RSS probe, so that SIGTERM reaches it): the
+// constructor waits for its first line on standard output and reads the port
+// from it; Stop drains it with SIGTERM. Its standard error goes to a
+// temporary file, quoted when it fails.
+class ServeProcess {
+ public:
+  explicit ServeProcess(const std::vector<std::string>& argv);
+  ~ServeProcess();  // kills it when Stop was not called
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+
+  uint16_t port() const { return port_; }
+
+  struct Stopped {
+    int exit_code = -1;      // -1: killed by a signal
+    double cpu_seconds = 0;  // user + system over its whole life
+  };
+  // SIGTERM, then waits for the drain; throws unless it exits 0.
+  Stopped Stop();
+
+ private:
+  std::string Stderr() const;
+
+  int pid_ = -1;
+  int stdout_fd_ = -1;
+  uint16_t port_ = 0;
+  std::string err_path_;
+};
 
 }  // namespace extrace::bench

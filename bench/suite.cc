@@ -53,6 +53,13 @@ double Median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
+  return values[std::min(values.size(), std::max<size_t>(rank, 1)) - 1];
+}
+
 void Suite::Run() {
   auto start = Clock::now();
   fs::create_directories(c_.work);
@@ -63,9 +70,12 @@ void Suite::Run() {
   if (c_.Wants("projection")) Projection();
   if (c_.Wants("queries")) Queries();
   if (c_.Wants("memory")) Memory();
+  if (c_.Wants("serve") || c_.Wants("serve-ingest")) ServeIngest();
+  if (c_.Wants("serve") || c_.Wants("serve-live")) ServeLive();
+  if (c_.Wants("serve") || c_.Wants("serve-reads")) ServeReads();
   notes_.push_back(fmt::format(
       "Sizes: scale {} of the issue's (2M-event ingest, 1M-event run, 10,000 runs, 10M-event "
-      "memory case); the whole suite took {:.0f} s.",
+      "memory case, 1M events over HTTP, 10,000 runs served); the whole suite took {:.0f} s.",
       c_.scale, Seconds(start)));
   if (!c_.keep) fs::remove_all(c_.work);
 

@@ -55,6 +55,8 @@ std::string YesNo(bool met);
 int64_t FileSize(const std::string& path);
 std::string ReadFile(const std::string& path);
 double Median(std::vector<double> values);
+// The nearest-rank percentile `p` (0 < p <= 1) of `values`; 0 when empty.
+double Percentile(std::vector<double> values, double p);
 
 class Suite {
  public:
@@ -110,6 +112,13 @@ class Suite {
 
   // suite_queries.cc
   void Queries();
+
+  // suite_serve.cc: `extrace serve` over HTTP. Ingest by 4 producers against
+  // `extrace ingest` of the same events; the delay from a POST's answer to
+  // the event on an SSE stream; reads of runs while ingest goes on.
+  void ServeIngest();
+  void ServeLive();
+  void ServeReads();
 
   Config c_;
   std::vector<Row> rows_;
