@@ -113,6 +113,11 @@ inline constexpr char kRunTree[] =
     "WITH RECURSIVE tree(id) AS (SELECT ?1 UNION SELECT c.execution_id FROM "
     "executions c JOIN tree t ON c.parent_execution_id = t.id) ";
 inline constexpr char kInRunTree[] = "WHERE e.execution_id IN (SELECT id FROM tree)";
+// ListRuns with a limit: the runs ?1 (a JSON array of ids) and their child runs
+// to any depth, whose statuses decide theirs.
+inline constexpr char kRunTrees[] =
+    "WITH RECURSIVE tree(id) AS (SELECT value FROM json_each(?1) UNION SELECT c.execution_id "
+    "FROM executions c JOIN tree t ON c.parent_execution_id = t.id) ";
 // ListRuns: each filter field is one condition, ANDed into one more column.
 inline constexpr char kFilterFlow[] = "e.root_node_id = :flow";
 inline constexpr char kFilterTopLevel[] = "e.parent_execution_id IS NULL";

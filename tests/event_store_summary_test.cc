@@ -220,5 +220,50 @@ TEST_CASE("event_store list runs newest first", "[event_store]") {
   CHECK((*runs)[1].event_count == 1);
 }
 
+
+// A limited list reads only its page and the page's child runs: each page must
+// be the unlimited list's first runs, statuses (decided by grandchild runs) included.
+TEST_CASE("event_store list runs with a limit is the first runs of the whole list",
+          "[event_store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.File("trace.db"));
+  for (int i = 0; i < 6; ++i) {
+    std::string top = "top" + std::to_string(i);
+    int64_t t = kT0 + i * 100;
+    RequireAppended(
+        *store, {StartedEvent(top, 1, t), StartedEvent(top + "-mid", 1, t + 1, top, "a"),
+                 StartedEvent(top + "-leaf", 1, t + 2, top + "-mid", "a"),
+                 EndEvent(top + "-leaf", 2, t + 3, i % 2 == 0), EndEvent(top + "-mid", 2, t + 4),
+                 EndEvent(top, 2, t + 5)});
+  }
+  for (bool top_level : {false, true}) {
+    RunFilter all;
+    all.top_level_only = top_level;
+    auto whole = store->ListRuns(all);
+    REQUIRE(whole);
+    REQUIRE(whole->size() == (top_level ? 6u : 18u));
+    for (size_t limit = 1; limit <= whole->size() + 1; ++limit) {
+      RunFilter page = all;
+      page.limit = limit;
+      auto first = store->ListRuns(page);
+      REQUIRE(first);
+      REQUIRE(first->size() == std::min(limit, whole->size()));
+      for (size_t i = 0; i < first->size(); ++i) {
+        INFO("limit " << limit << ", run " << i);
+        CHECK((*first)[i].execution_id == (*whole)[i].execution_id);
+        CHECK(RunStatusName((*first)[i].status) == RunStatusName((*whole)[i].status));
+      }
+    }
+  }
+  RunFilter errors;
+  errors.top_level_only = true;
+  errors.status = RunStatus::kError;
+  errors.limit = 2;
+  auto failed = store->ListRuns(errors);
+  REQUIRE(failed);
+  CHECK(failed->size() == 2);
+  for (const auto& run : *failed) CHECK(run.status == RunStatus::kError);
+}
+
 }  // namespace
 }  // namespace extrace

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "format/json_text.h"
 #include "storage/log_format.h"
 #include "storage/run_statuses.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -99,6 +100,11 @@ Result<std::vector<RunSummary>> SqliteEventStore::ListRuns(const RunFilter& filt
     if (!filter.error_text.empty()) row.bind(":error", filter.error_text);
     std::vector<SummaryRow> rows;
     std::vector<bool> matches;
+    // With a limit and no status to match, only the runs that match count, and
+    // only the first `limit` of them: the rest need not be read (a page of the
+    // newest runs costs the page, not the store). Their statuses still come
+    // from their child runs, read with them.
+    if (filter.limit && !filter.status) return ListRunsPage(row, filter.limit);
     while (row.executeStep()) {
       rows.push_back(ReadSummary(row));
       matches.push_back(row.getColumn(12).getInt64() != 0);
@@ -116,6 +122,33 @@ Result<std::vector<RunSummary>> SqliteEventStore::ListRuns(const RunFilter& filt
   } catch (...) {
     return tl::unexpected(DescribeUnexpected("listing runs"));
   }
+}
+
+std::vector<RunSummary> SqliteEventStore::ListRunsPage(SQLite::Statement& row, size_t limit) {
+  std::vector<std::string> page;
+  std::string ids;
+  JsonWriter list(ids);
+  list.BeginArray();
+  while (page.size() < limit && row.executeStep()) {
+    if (row.getColumn(12).getInt64() == 0) continue;
+    page.push_back(row.getColumn(0).getString());
+    list.String(page.back());
+  }
+  list.EndArray();
+  row.reset();
+  if (page.empty()) return {};
+  SQLite::Statement tree(db_, log_format::kRunTrees + std::string(log_format::kSummaryColumns) +
+                                  log_format::kInRunTree);
+  tree.bind(1, ids);
+  std::vector<SummaryRow> rows;
+  while (tree.executeStep()) rows.push_back(ReadSummary(tree));
+  ResolveStatuses(rows);
+  std::unordered_map<std::string, RunSummary*> by_id;
+  for (auto& found : rows) by_id.emplace(found.run.execution_id, &found.run);
+  std::vector<RunSummary> runs;
+  for (const std::string& id : page)
+    if (auto it = by_id.find(id); it != by_id.end()) runs.push_back(std::move(*it->second));
+  return runs;
 }
 
 Result<std::vector<NodeFact>> SqliteEventStore::NodeFacts(

@@ -115,6 +115,9 @@ class SqliteEventStore final : public EventStore {
 
   // log_writer.cc
   [[nodiscard]] AppendResult TryAppend(std::span<Event> events, std::vector<size_t>& assigned);
+  // ListRuns' first `limit` matching rows of `row` (a summaries query with the
+  // match column last), their statuses resolved from their child runs.
+  std::vector<RunSummary> ListRunsPage(SQLite::Statement& row, size_t limit);
   [[nodiscard]] EventKeyOutcome AppendOne(Event& event, RunInTxn& run);
   RunInTxn& TouchRun(const std::string& execution_id, int64_t first_timestamp_us);
   const DeclaredRun* Declaration(const std::string& data_json);
