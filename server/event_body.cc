@@ -3,9 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include <algorithm>
 
 #include "format/event_json.h"
 #include "format/line_batcher.h"  // AtLine
@@ -13,8 +11,8 @@
 namespace extrace::server {
 namespace {
 
-// An array nests one level deeper than the lines it holds.
-constexpr unsigned kMaxArrayDepth = 513;
+// Nesting inside one element, as the event parser allows.
+constexpr int kMaxArrayDepth = 512;
 
 void ReadLines(std::string_view body, EventBody& out) {
   EventParser parser;
@@ -36,29 +34,64 @@ void ReadLines(std::string_view body, EventBody& out) {
   }
 }
 
+// The array's elements are found by a scan that only tracks strings and
+// nesting, and each is parsed on its own, as a line would be: no document of
+// the whole body is built (memory stays near the body's size), and a syntax
+// error belongs to its element, with the elements before it kept.
 void ReadArray(std::string_view body, EventBody& out) {
-  boost::json::parse_options options;
-  options.max_depth = kMaxArrayDepth;
-  boost::system::error_code ec;
-  boost::json::value array = boost::json::parse(body, ec, {}, options);
-  if (ec || !array.is_array()) {
-    out.stop = Error{StatusCode::kInvalidInput,
-                     ec ? fmt::format("body: not valid JSON: {}", ec.message())
-                        : std::string("body: starts with '[' but is not one JSON array")};
-    return;
-  }
   EventParser parser;
+  size_t at = body.find('[') + 1;
   int64_t number = 0;
-  for (const boost::json::value& element : array.get_array()) {
-    ++number;
-    auto event = parser.Parse(boost::json::serialize(element));
-    if (!event) {
-      out.stop = Error{event.error().code, AtLine("", number, event.error().message)};
-      return;
+  auto stop = [&](std::string message) {
+    out.stop = Error{StatusCode::kInvalidInput, std::move(message)};
+  };
+  auto skip_blanks = [&] {
+    while (at < body.size() &&
+           (body[at] == ' ' || body[at] == '\t' || body[at] == '\r' || body[at] == '\n'))
+      ++at;
+  };
+  skip_blanks();
+  if (at < body.size() && body[at] == ']') {
+    ++at;
+  } else {
+    for (;;) {
+      size_t begin = at;
+      int depth = 0;
+      bool in_string = false;
+      for (; at < body.size(); ++at) {
+        char c = body[at];
+        if (in_string) {
+          if (c == '\\')
+            ++at;
+          else if (c == '"')
+            in_string = false;
+        } else if (c == '"') {
+          in_string = true;
+        } else if (c == '{' || c == '[') {
+          if (++depth > kMaxArrayDepth) break;
+        } else if (c == '}' || c == ']') {
+          if (depth == 0) break;
+          --depth;
+        } else if (c == ',' && depth == 0) {
+          break;
+        }
+      }
+      ++number;
+      auto event = parser.Parse(body.substr(begin, std::min(at, body.size()) - begin));
+      if (!event) return stop(AtLine("", number, event.error().message));
+      out.events.push_back(std::move(*event));
+      out.lines.push_back(number);
+      if (at >= body.size()) return stop("body: the array does not end (no ']')");
+      if (body[at] == ']') {
+        ++at;
+        break;
+      }
+      if (body[at] != ',') return stop(AtLine("", number + 1, "(json): nested too deep"));
+      ++at;
     }
-    out.events.push_back(std::move(*event));
-    out.lines.push_back(number);
   }
+  skip_blanks();
+  if (at < body.size()) stop("body: text after the end of the array");
 }
 
 }  // namespace

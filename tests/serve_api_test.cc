@@ -202,7 +202,12 @@ TEST_CASE("POST /v1/events stores the lines before a bad one and answers 400 nam
     CHECK(response.body.find("line 1: (json): not valid JSON") != std::string::npos);
     auto array = Http(port, "POST", "/v1/events", "[1, 2");
     REQUIRE(array.status == 400);
-    CHECK(array.body.find("body: not valid JSON") != std::string::npos);
+    CHECK(array.body.find("line 1: (json): an event must be a JSON object") != std::string::npos);
+    auto broken = Http(port, "POST", "/v1/events",
+                       "[" + lines[0] + ",\n" + lines[1] + ",\n{\"executionId\":\"run-x\",}]");
+    REQUIRE(broken.status == 400);
+    CHECK(broken.body.find("\"error\":\"line 3: (json): not valid JSON") != std::string::npos);
+    CHECK(broken.body.find("\"stored\":2") != std::string::npos);
   }
   SECTION("a conflict answers 409 naming both events, the lines before it stored") {
     REQUIRE(Http(port, "POST", "/v1/events", JoinLines(lines, 0, 2)).status == 200);

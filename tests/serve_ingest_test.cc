@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <map>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -77,6 +78,8 @@ TEST_CASE("8 producers x 50,000 events over HTTP and a CLI ingest: each event st
   WriteFile(cli_file, ProducerBatch("cli-run", 1, kEvents));
   std::atomic<int> errors{0};
   std::atomic<int64_t> acknowledged{0};
+  std::mutex first_error_mutex;  // Catch2's assertions belong to the main thread
+  std::string first_error;
   std::vector<std::jthread> producers;
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p] {
@@ -87,8 +90,10 @@ TEST_CASE("8 producers x 50,000 events over HTTP and a CLI ingest: each event st
                                        {{"Content-Type", "application/x-ndjson"}});
         if (response.status != 200 ||
             response.body != fmt::format(R"({{"stored":{},"duplicates":0}})", kBatch)) {
-          ++errors;
-          UNSCOPED_INFO(response.status << " " << response.body << response.error);
+          if (++errors == 1) {
+            std::lock_guard lock(first_error_mutex);
+            first_error = fmt::format("{} {}{}", response.status, response.body, response.error);
+          }
           return;
         }
         acknowledged += kBatch;
@@ -99,6 +104,7 @@ TEST_CASE("8 producers x 50,000 events over HTTP and a CLI ingest: each event st
   producers.clear();  // joins
   INFO(ninth.err);
   CHECK(ninth.exit_code == 0);
+  INFO(first_error);
   REQUIRE(errors == 0);
   CHECK(acknowledged == kProducers * kEvents);
 

@@ -58,7 +58,22 @@ TEST_CASE("a request body is JSON Lines or one array, read up to its first bad l
   CHECK(bad_element.stop->message.starts_with("line 2: (json): an event must be a JSON object"));
   auto deep = ReadEventBody("[" + std::string(2000, '[') + std::string(2000, ']') + "]");
   REQUIRE(deep.stop);
-  CHECK(deep.stop->message.starts_with("body: not valid JSON"));
+  CHECK(deep.stop->message.starts_with("line 1: (json): not valid JSON"));
+  // A syntax error belongs to its element; the elements before it are kept.
+  auto broken = ReadEventBody("[" + good + ",\n" + good + ", {\"executionId\":\"r\",}]");
+  CHECK(broken.events.size() == 2);
+  REQUIRE(broken.stop);
+  CHECK(broken.stop->message.starts_with("line 3: (json): not valid JSON"));
+  // Brackets and commas inside strings do not split elements.
+  std::string tricky =
+      R"({"executionId":"r,]\"[{","seq":1,"timestamp":5,"type":"completed","data":{"a":[1,{"b":"]"}]}})";
+  auto strings = ReadEventBody("[" + tricky + "," + good + "]");
+  CHECK(!strings.stop);
+  REQUIRE(strings.events.size() == 2);
+  CHECK(strings.events[0].execution_id == "r,]\"[{");
+  for (const char* bad : {"[", "[1", "[{}", "[]x"}) CHECK(ReadEventBody(bad).stop);
+  CHECK(ReadEventBody(" [ ] ").events.empty());
+  CHECK(!ReadEventBody(" [ ] ").stop);
   CHECK(ReadEventBody("").events.empty());
   CHECK(!ReadEventBody("").stop);
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "server/server.h"
@@ -29,7 +30,10 @@ bool ParseListen(const std::string& text, server::ServerOptions& options) {
   } else if (size_t colon = text.rfind(':'); colon != std::string::npos) {
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
+    // An IPv6 address takes brackets: "::1" alone would read as host "::", port 1.
+    if (host.find(':') != std::string::npos) return false;
   }
+  if (host == "localhost") host = "127.0.0.1";
   if (host.empty() || port.empty() || port.size() > 5 ||
       port.find_first_not_of("0123456789") != std::string::npos)
     return false;
@@ -71,13 +75,20 @@ int Serve(const GlobalOptions& global, const ServeOptions& options) {
   server::ServerOptions server_options;
   server_options.db_path = global.db_path;
   if (!ParseListen(options.listen, server_options))
-    return Usage("serve", fmt::format("--listen {}: expected HOST:PORT, [IPv6]:PORT or PORT",
+    return Usage("serve", fmt::format("--listen {}: expected HOST:PORT, [IPv6]:PORT or PORT (HOST "
+                                      "an IP address or localhost)",
                                       options.listen));
   if (!options.token_file.empty()) {
     auto token = ReadToken(options.token_file);
     if (!token) return Fail("serve", token.error());
     server_options.token = std::move(*token);
   }
+  // An origin is scheme://host[:port], nothing else: it goes into a header.
+  static const std::regex kOrigin(
+      R"(https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)");
+  if (!options.cors_origin.empty() && !std::regex_match(options.cors_origin, kOrigin))
+    return Usage("serve", fmt::format("--cors {}: expected an origin, scheme://host[:port]",
+                                      options.cors_origin));
   server_options.cors_origin = options.cors_origin;
   if (options.normal_durability) server_options.durability = Durability::kNormal;
   if (options.max_body_bytes == 0 || options.max_connections == 0 || options.max_streams == 0)
@@ -87,8 +98,7 @@ int Serve(const GlobalOptions& global, const ServeOptions& options) {
   server_options.max_subscribers = options.max_streams;
   server_options.threads = options.threads;
   if (!(options.header_timeout_s > 0 && options.header_timeout_s <= 3600) ||
-      !(options.body_timeout_s > 0 && options.body_timeout_s <= 3600) ||
-      options.busy_budget_ms < 0)
+      !(options.body_timeout_s > 0 && options.body_timeout_s <= 3600) || options.busy_budget_ms < 0)
     return Usage("serve",
                  "--header-timeout and --body-timeout take seconds from above 0 to 3600, "
                  "--busy-budget-ms 0 or more");
@@ -96,14 +106,15 @@ int Serve(const GlobalOptions& global, const ServeOptions& options) {
     return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   };
   server_options.header_timeout = millis(options.header_timeout_s);
-  server_options.idle_timeout = std::max(server_options.idle_timeout, millis(options.header_timeout_s));
+  server_options.idle_timeout =
+      std::max(server_options.idle_timeout, millis(options.header_timeout_s));
   server_options.body_timeout = millis(options.body_timeout_s);
   server_options.busy_budget_ms = options.busy_budget_ms;
   auto status = server::RunServer(server_options, [&](const std::string& address, uint16_t port) {
     bool v6 = address.find(':') != std::string::npos;
     // Standard output, first line: scripts and tests read the port from it.
-    std::printf("extrace serve: listening on http://%s%s%s:%u/ (store %s)\n",
-                 v6 ? "[" : "", address.c_str(), v6 ? "]" : "", static_cast<unsigned>(port),
+    std::printf("extrace serve: listening on http://%s%s%s:%u/ (store %s)\n", v6 ? "[" : "",
+                address.c_str(), v6 ? "]" : "", static_cast<unsigned>(port),
                 global.db_path.c_str());
     std::fflush(stdout);
   });
