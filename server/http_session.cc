@@ -186,7 +186,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                        options().cors_origin);
   }
 
+  // The store's path is the server's business: error messages name its file only.
+  void WithoutStorePath(Reply& reply) const {
+    const std::string& path = options().db_path;
+    if (reply.status < 400 || path.empty()) return;
+    size_t slash = path.find_last_of('/');
+    std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    for (size_t at = reply.body.find(path); at != std::string::npos;
+         at = reply.body.find(path, at + name.size()))
+      reply.body.replace(at, path.size(), name);
+  }
+
   void Send(Reply reply, bool keep_alive) {
+    WithoutStorePath(reply);
     keep_alive = keep_alive && !state_.draining;
     response_.emplace();
     auto& res = *response_;

@@ -52,32 +52,7 @@ Action RouteRunStream(const std::string& spec, std::string_view last_event_id, S
 
 }  // namespace
 
-namespace {
-
-// The store's path is the server's business: error messages name its file only.
-Action WithoutStorePath(Action action, const ServerState& state) {
-  auto* reply = std::get_if<Reply>(&action);
-  const std::string& path = state.options.db_path;
-  if (reply == nullptr || reply->status < 400 || path.empty()) return action;
-  std::string name =
-      path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
-  for (size_t at = reply->body.find(path); at != std::string::npos;
-       at = reply->body.find(path, at + name.size()))
-    reply->body.replace(at, path.size(), name);
-  return action;
-}
-
-Action RouteUnscrubbed(const Request& request, ServerState& state);
-
-}  // namespace
-
 Action Route(const Request& request, ServerState& state) {
-  return WithoutStorePath(RouteUnscrubbed(request, state), state);
-}
-
-namespace {
-
-Action RouteUnscrubbed(const Request& request, ServerState& state) {
   auto target = ParseTarget(request.target);
   if (!target)
     return ErrorReply(400, "invalid_input", "the request target is not a path with valid escapes");
@@ -111,8 +86,6 @@ Action RouteUnscrubbed(const Request& request, ServerState& state) {
   if (auto reply = RouteWeb(*target)) return std::move(*reply);
   return ErrorReply(404, "not_found", fmt::format("no page {}", target->path));
 }
-
-}  // namespace
 
 Reply IngestReply(const EventBody& body, const IngestOutcome& outcome) {
   if (!outcome.status) {
