@@ -220,7 +220,6 @@ TEST_CASE("event_store list runs newest first", "[event_store]") {
   CHECK((*runs)[1].event_count == 1);
 }
 
-
 // A limited list reads only its page and the page's child runs: each page must
 // be the unlimited list's first runs, statuses (decided by grandchild runs) included.
 TEST_CASE("event_store list runs with a limit is the first runs of the whole list",
