@@ -61,7 +61,7 @@ class EventStreamSession final : public Subscriber,
 
   void Begin() { PollThen(&EventStreamSession::Answer); }
 
-  void Answer(std::string messages, const Result<FeedPoll>& over) {
+  void Answer(const std::string& messages, const Result<FeedPoll>& over) {
     if (!over) return Close();
     if (gone_if_over_ && over->over && over->events == 0) {
       out_ = "HTTP/1.1 204 No Content\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n" +
