@@ -161,13 +161,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return Send(IngestReply(*body, IngestOutcome{}), keep_alive);
     std::vector<Event> events = std::move(body->events);
     // The events' lines stay in `body`, for the reply's line numbers.
-    state_.writer->Submit(
-        std::move(events), [self = shared_from_this(), body, keep_alive](IngestOutcome outcome) {
-          net::post(self->stream_.get_executor(), [self, body, keep_alive,
-                                                   outcome = std::move(outcome)] {
-            self->Send(IngestReply(*body, outcome), keep_alive);
-          });
-        });
+    state_.writer->Submit(std::move(events),
+                          [self = shared_from_this(), body, keep_alive](IngestOutcome outcome) {
+                            net::post(self->stream_.get_executor(),
+                                      [self, body, keep_alive, outcome = std::move(outcome)] {
+                                        self->Send(IngestReply(*body, outcome), keep_alive);
+                                      });
+                          });
   }
 
   Reply Preflight() const {
