@@ -17,6 +17,11 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const eventsArg = args.indexOf("--events");
 const target = eventsArg >= 0 ? Number(args[eventsArg + 1]) : quick ? 50_000 : 1_000_000;
+const option = (name) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+// The recorder's options (defaults unless given): --batch-size N --in-flight N.
+const recorderOptions = {};
+if (option("--batch-size") !== undefined) recorderOptions.batchSize = option("--batch-size");
+if (option("--in-flight") !== undefined) recorderOptions.maxInFlight = option("--in-flight");
 
 // The flow: a root, 8 groups, 7 leaves each = 65 nodes. A run: started, then per
 // leaf executing, 100 progress events, completed; then completed: 5,714 events.
@@ -67,7 +72,7 @@ try {
   const serveDb = path.join(dir, "serve.db");
   const { proc: serve, line } = await run(bin, ["--db", serveDb, "serve", "--listen", "127.0.0.1:0"], { firstLine: true });
   const url = /listening on (http:\/\/[^/]+)\//.exec(line)[1];
-  const rec = createRecorder({ url });
+  const rec = createRecorder({ url, ...recorderOptions });
   const t1 = performance.now();
   await record(rec);
   await rec.close();

@@ -16,7 +16,6 @@ import { open, type FileHandle } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import type {
   ApiErrorBody,
-  ExtraceEvent,
   EventType,
   NodeDeclaration,
   NodeState,
@@ -37,7 +36,7 @@ export interface RecorderOptions {
   maxBuffered?: number;
   /** Drop (and count in `stats().dropped`) instead of waiting when full. Default: false. */
   dropWhenFull?: boolean;
-  /** Requests in flight at once (HTTP only; a file takes one write at a time). Default: 2. */
+  /** Requests in flight at once (HTTP only; a file takes one write at a time). Default: 4. */
   maxInFlight?: number;
   /** A request without an answer after this long is aborted and retried. Default: 30_000. */
   requestTimeoutMs?: number;
@@ -260,33 +259,72 @@ function checkGraph(o: StartRunOptions): void {
   }
 }
 
-/** A FIFO of event lines with O(1) take from the front. */
-class LineQueue {
-  private items: string[] = [];
-  private head = 0;
-  get size(): number {
-    return this.items.length - this.head;
+/** A batch: event lines as UTF-8, each ending in \n (JSON text has no raw newline). */
+interface Batch {
+  body: Buffer;
+  count: number;
+}
+
+/** Where line `k` (0-based) of a batch starts. */
+function lineStart(body: Buffer, k: number): number {
+  let at = 0;
+  for (let i = 0; i < k; i++) at = body.indexOf(0x0a, at) + 1;
+  return at;
+}
+
+/**
+ * The events waiting to be sent: sealed batches, and the one being filled. Lines are
+ * encoded into the batch's buffer as they come, so waiting events cost their UTF-8
+ * bytes and no string objects (the garbage collector's work stays small).
+ */
+class BatchQueue {
+  private readonly sealed: Batch[] = [];
+  private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private len = 0;
+  private open = 0; // events in buf
+  size = 0; // events in sealed batches + buf
+
+  get openCount(): number {
+    return this.open;
+  }
+  get sealedCount(): number {
+    return this.sealed.length;
   }
   push(line: string): void {
-    this.items.push(line);
-  }
-  take(n: number): string[] {
-    const out = this.items.slice(this.head, this.head + n);
-    this.head += out.length;
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+    const worst = line.length * 3 + 1;
+    if (this.len + worst > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + worst));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
     }
-    return out;
+    this.len += this.buf.write(line, this.len);
+    this.buf[this.len++] = 0x0a;
+    this.open++;
+    this.size++;
   }
-  unshift(lines: string[]): void {
-    this.items = lines.concat(this.items.slice(this.head));
-    this.head = 0;
+  /** Closes the batch being filled (when it has events). */
+  seal(): void {
+    if (this.open === 0) return;
+    this.sealed.push({ body: this.buf.subarray(0, this.len), count: this.open });
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.len = 0;
+    this.open = 0;
+  }
+  take(): Batch | undefined {
+    const b = this.sealed.shift();
+    if (b !== undefined) this.size -= b.count;
+    return b;
+  }
+  unshift(b: Batch): void {
+    this.sealed.unshift(b);
+    this.size += b.count;
   }
   clear(): number {
     const n = this.size;
-    this.items = [];
-    this.head = 0;
+    this.sealed.length = 0;
+    this.len = 0;
+    this.open = 0;
+    this.size = 0;
     return n;
   }
 }
@@ -344,7 +382,7 @@ class RecorderImpl implements Recorder {
   private readonly retryMaxMs: number;
   private readonly onError: ((e: RecorderError) => void) | undefined;
 
-  private readonly queue = new LineQueue();
+  private readonly queue = new BatchQueue();
   private inFlight = 0; // batches
   private enqueued = 0;
   private settled = 0; // acknowledged + rejected + lost (of enqueued)
@@ -385,7 +423,7 @@ class RecorderImpl implements Recorder {
     this.flushIntervalMs = positive("flushIntervalMs", o.flushIntervalMs, 50, 0);
     this.maxBuffered = Math.floor(positive("maxBuffered", o.maxBuffered, 100_000));
     this.dropWhenFull = o.dropWhenFull ?? false;
-    this.maxInFlight = this.file !== undefined ? 1 : Math.floor(positive("maxInFlight", o.maxInFlight, 2));
+    this.maxInFlight = this.file !== undefined ? 1 : Math.floor(positive("maxInFlight", o.maxInFlight, 4));
     this.requestTimeoutMs = positive("requestTimeoutMs", o.requestTimeoutMs, 30_000);
     this.retryBaseMs = positive("retryBaseMs", o.retryBaseMs, 100, 0);
     this.retryMaxMs = positive("retryMaxMs", o.retryMaxMs, 5_000, 0);
@@ -408,8 +446,9 @@ class RecorderImpl implements Recorder {
       data["parentNodeId"] = o.parentNodeId;
     }
     if (o.config !== undefined) data["config"] = o.config;
-    const run = new Run(this, executionId, new Set(o.nodes.map((n) => n.id)));
-    await run.record({ executionId, timestamp, type: "started", data } as ExtraceEvent);
+    this.checkOpen();
+    const run = new Run(this, executionId, o.nodes.map((n) => n.id));
+    await run.record("started", timestamp, undefined, data);
     return run;
   }
 
@@ -449,8 +488,10 @@ class RecorderImpl implements Recorder {
     this.enqueued++;
     const b = this.buffered();
     if (b > this.counters.maxBufferedSeen) this.counters.maxBufferedSeen = b;
-    if (this.queue.size >= this.batchSize) this.pump();
-    else if (this.urgent) this.pump();
+    if (this.queue.openCount >= this.batchSize) {
+      this.queue.seal();
+      this.pump();
+    } else if (this.urgent) this.pump();
     else this.armTimer();
   }
 
@@ -465,11 +506,12 @@ class RecorderImpl implements Recorder {
 
   /** Starts batches while there is room in flight and something to send. */
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.size > 0) {
-      if (this.queue.size < this.batchSize && !this.urgent) break;
-      const lines = this.queue.take(this.batchSize);
+    while (this.inFlight < this.maxInFlight) {
+      if (this.queue.sealedCount === 0 && this.urgent) this.queue.seal();
+      const batch = this.queue.take();
+      if (batch === undefined) break;
       this.inFlight++;
-      const send = this.file !== undefined ? this.writeBatch(lines) : this.postBatch(lines);
+      const send = this.file !== undefined ? this.writeBatch(batch) : this.postBatch(batch);
       void send.finally(() => {
         this.inFlight--;
         this.pump();
@@ -477,11 +519,11 @@ class RecorderImpl implements Recorder {
     }
     if (this.queue.size === 0) {
       this.urgent = this.flushWaiters.length > 0;
-      if (this.timer !== undefined && this.queue.size === 0) {
+      if (this.timer !== undefined) {
         clearTimeout(this.timer);
         this.timer = undefined;
       }
-    } else if (!this.urgent) {
+    } else if (!this.urgent && this.queue.openCount > 0) {
       this.armTimer();
     }
   }
@@ -528,16 +570,15 @@ class RecorderImpl implements Recorder {
     return retryAfter === undefined ? jittered : Math.max(jittered, retryAfter);
   }
 
-  private async postBatch(lines: string[]): Promise<void> {
-    let start = 0; // lines[0..start) are acknowledged
+  private async postBatch(batch: Batch): Promise<void> {
+    let { body: payload, count: remaining } = batch; // what is not acknowledged yet
     for (let attempt = 0; ; ) {
       if (this.stop.signal.aborted) {
-        this.giveUp(lines.length - start);
+        this.giveUp(remaining);
         return;
       }
       let retryAfter: number | undefined;
       let failure: RecorderError;
-      const remaining = lines.length - start;
       try {
         this.counters.requests++;
         const abort = new AbortController();
@@ -550,7 +591,7 @@ class RecorderImpl implements Recorder {
           res = await fetch(this.url!, {
             method: "POST",
             headers: this.headers,
-            body: (start === 0 ? lines : lines.slice(start)).join("\n") + "\n",
+            body: payload,
             signal: abort.signal,
           });
           text = await res.text();
@@ -575,8 +616,10 @@ class RecorderImpl implements Recorder {
           const m = /^line (\d+): ([^:]+):/.exec(body.error ?? "");
           const before = Math.min(remaining - 1, m ? Number(m[1]) - 1 : stored + duplicates);
           this.acknowledge(before, stored, duplicates);
-          const bad = lines[start + before]!;
-          const rest = lines.slice(start + before + 1);
+          const from = lineStart(payload, before);
+          const to = payload.indexOf(0x0a, from);
+          const bad = payload.toString("utf8", from, to);
+          const rest: Batch = { body: payload.subarray(to + 1), count: remaining - before - 1 };
           let id: { executionId?: string; seq?: number } = {};
           try {
             id = JSON.parse(bad) as typeof id;
@@ -599,20 +642,23 @@ class RecorderImpl implements Recorder {
             ),
           );
           // The events after the refused one go back to the front of the queue.
-          if (rest.length > 0) this.queue.unshift(rest);
           this.settle(1);
-          if (rest.length > 0) this.urgent = true;
+          if (rest.count > 0) {
+            this.queue.unshift(rest);
+            this.urgent = true;
+          }
           return;
         }
         if (res.status === 429 || res.status >= 500) {
           // 503 says how much of the body was stored before the store got busy.
           const done = Math.min(remaining, stored + duplicates);
           this.acknowledge(done, stored, duplicates);
-          start += done;
+          payload = payload.subarray(lineStart(payload, done));
+          remaining -= done;
           retryAfter = retryAfterMs(res.headers.get("retry-after"));
           failure = new RecorderError(
             `extrace serve answered ${res.status}${body.error ? `: ${body.error}` : ""}; retrying`,
-            { kind: "retrying", events: lines.length - start, status: res.status, ...(body.code ? { code: body.code } : {}) },
+            { kind: "retrying", events: remaining, status: res.status, ...(body.code ? { code: body.code } : {}) },
           );
         } else {
           // 401, 403, 404, 413, ...: retrying would not help.
@@ -671,27 +717,27 @@ class RecorderImpl implements Recorder {
     this.settle(n);
   }
 
-  private async writeBatch(lines: string[]): Promise<void> {
+  private async writeBatch(batch: Batch): Promise<void> {
     if (this.stop.signal.aborted) {
-      this.giveUp(lines.length);
+      this.giveUp(batch.count);
       return;
     }
     try {
       this.fileHandle ??= open(this.file!, "a");
       const fh = await this.fileHandle;
       this.counters.requests++;
-      await fh.write(lines.join("\n") + "\n"); // one write per batch
-      this.acknowledge(lines.length, lines.length, 0);
+      await fh.write(batch.body); // one write per batch
+      this.acknowledge(batch.count, batch.count, 0);
     } catch (e) {
-      this.counters.rejected += lines.length;
+      this.counters.rejected += batch.count;
       this.report(
-        new RecorderError(`extrace-client: writing ${lines.length} events to ${this.file} failed: ${(e as Error).message}`, {
+        new RecorderError(`extrace-client: writing ${batch.count} events to ${this.file} failed: ${(e as Error).message}`, {
           kind: "write-failed",
-          events: lines.length,
+          events: batch.count,
           cause: e,
         }),
       );
-      this.settle(lines.length);
+      this.settle(batch.count);
     }
   }
 
@@ -787,74 +833,111 @@ class RecorderImpl implements Recorder {
   }
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * A run being recorded. The hot path (nodeState, progress) builds the event's JSON
+ * line directly (ids quoted once per run) and returns a shared resolved Promise when
+ * there is room: no per-event object, spread or async frame.
+ */
 class Run implements RunHandle {
   private seq = 0;
+  private readonly head: string; // {"executionId":"...","seq":
+  private readonly quotedNodes = new Map<string, string>();
 
   constructor(
     private readonly recorder: RecorderImpl,
     readonly executionId: string,
-    private readonly nodeIds: ReadonlySet<string>,
-  ) {}
-
-  /** Numbers the event and buffers it (the seq is taken now: call order is log order). */
-  async record(event: ExtraceEvent): Promise<void> {
-    this.recorder.checkOpen();
-    if (this.recorder.shouldDrop()) return;
-    const { executionId, ...rest } = event;
-    const line = JSON.stringify({ executionId, seq: ++this.seq, ...rest });
-    await this.recorder.enqueue(line);
+    nodeIds: Iterable<string>,
+  ) {
+    this.head = `{"executionId":${JSON.stringify(executionId)},"seq":`;
+    for (const id of nodeIds) this.quotedNodes.set(id, JSON.stringify(id));
   }
 
-  private checkNode(nodeId: string): void {
-    checkString("nodeId", nodeId);
-    if (!this.nodeIds.has(nodeId)) throw new TypeError(`nodeId: "${nodeId}" is not a node of run ${this.executionId}`);
+  /** Numbers the event (the seq is taken now: call order is log order) and buffers it. */
+  private put(rest: string): Promise<void> {
+    if (this.recorder.shouldDrop()) return RESOLVED;
+    return this.recorder.enqueue(this.head + ++this.seq + rest) ?? RESOLVED;
   }
 
-  async nodeState(nodeId: string, state: NodeState, options: NodeStateOptions = {}): Promise<void> {
-    this.checkNode(nodeId);
-    if (!NODE_STATES.has(state)) throw new TypeError(`state: "${String(state)}" is not one of ${[...NODE_STATES].join(", ")}`);
-    const data: { state: NodeState; errorMessage?: string } = { state };
-    if (options.errorMessage !== undefined) data.errorMessage = String(options.errorMessage);
-    const timestamp = checkTimestamp(options.timestamp);
-    await this.record({ executionId: this.executionId, timestamp, type: "state-change", nodeId, data });
+  /** Buffers an event given as an object (its executionId and seq are set here). */
+  record(type: EventType, timestamp: number, nodeId: string | undefined, data: unknown): Promise<void> {
+    let rest = `,"timestamp":${timestamp},"type":${JSON.stringify(type)}`;
+    if (nodeId !== undefined) rest += `,"nodeId":${JSON.stringify(nodeId)}`;
+    if (data !== undefined) rest += `,"data":${JSON.stringify(data)}`;
+    return this.put(rest + "}");
   }
 
-  async progress(nodeId: string, value: number, message?: string, options: TimestampOption = {}): Promise<void> {
-    this.checkNode(nodeId);
-    if (typeof value !== "number" || !(value >= 0 && value <= 100)) {
-      throw new RangeError(`progress: must be a number from 0 to 100, got ${String(value)}`);
+  private quoted(nodeId: string): string {
+    const q = this.quotedNodes.get(nodeId);
+    if (q === undefined) {
+      throw new TypeError(`nodeId: ${JSON.stringify(nodeId)} is not a node of run ${this.executionId}`);
     }
-    const data: { progress: number; message?: string } = { progress: value };
-    if (message !== undefined) data.message = String(message);
-    const timestamp = checkTimestamp(options.timestamp);
-    await this.record({ executionId: this.executionId, timestamp, type: "progress", nodeId, data });
+    return q;
   }
 
-  async complete(options: TimestampOption = {}): Promise<void> {
-    const timestamp = checkTimestamp(options.timestamp);
-    await this.record({ executionId: this.executionId, timestamp, type: "completed" });
+  nodeState(nodeId: string, state: NodeState, options?: NodeStateOptions): Promise<void> {
+    try {
+      this.recorder.checkOpen();
+      const node = this.quoted(nodeId);
+      if (!NODE_STATES.has(state)) {
+        throw new TypeError(`state: "${String(state)}" is not one of ${[...NODE_STATES].join(", ")}`);
+      }
+      const timestamp = checkTimestamp(options?.timestamp);
+      const error = options?.errorMessage;
+      const data = error === undefined ? `{"state":"${state}"}` : `{"state":"${state}","errorMessage":${JSON.stringify(String(error))}}`;
+      return this.put(`,"timestamp":${timestamp},"type":"state-change","nodeId":${node},"data":${data}}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  async fail(message: string, options: TimestampOption = {}): Promise<void> {
-    if (typeof message !== "string") throw new TypeError("message: must be a string");
-    const timestamp = checkTimestamp(options.timestamp);
-    await this.record({ executionId: this.executionId, timestamp, type: "error", data: { message } });
+  progress(nodeId: string, value: number, message?: string, options?: TimestampOption): Promise<void> {
+    try {
+      this.recorder.checkOpen();
+      const node = this.quoted(nodeId);
+      if (typeof value !== "number" || !(value >= 0 && value <= 100)) {
+        throw new RangeError(`progress: must be a number from 0 to 100, got ${String(value)}`);
+      }
+      const timestamp = checkTimestamp(options?.timestamp);
+      const data = message === undefined ? `{"progress":${value}}` : `{"progress":${value},"message":${JSON.stringify(String(message))}}`;
+      return this.put(`,"timestamp":${timestamp},"type":"progress","nodeId":${node},"data":${data}}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  complete(options?: TimestampOption): Promise<void> {
+    try {
+      this.recorder.checkOpen();
+      return this.put(`,"timestamp":${checkTimestamp(options?.timestamp)},"type":"completed"}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  fail(message: string, options?: TimestampOption): Promise<void> {
+    try {
+      this.recorder.checkOpen();
+      if (typeof message !== "string") throw new TypeError("message: must be a string");
+      return this.record("error", checkTimestamp(options?.timestamp), undefined, { message });
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async startChildRun(parentNodeId: string, options: StartChildRunOptions): Promise<RunHandle> {
-    this.checkNode(parentNodeId);
+    this.quoted(parentNodeId);
     return this.recorder.startRun({ ...options, parentExecutionId: this.executionId, parentNodeId });
   }
 
-  async emitUnchecked(e: UncheckedEvent): Promise<void> {
-    if (!EVENT_TYPES.has(e.type)) throw new TypeError(`type: "${String(e.type)}" is not an event type`);
-    const event: Record<string, unknown> = {
-      executionId: this.executionId,
-      timestamp: checkTimestamp(e.timestamp),
-      type: e.type,
-    };
-    if (e.nodeId !== undefined) event["nodeId"] = e.nodeId;
-    if (e.data !== undefined) event["data"] = e.data;
-    await this.record(event as unknown as ExtraceEvent);
+  emitUnchecked(e: UncheckedEvent): Promise<void> {
+    try {
+      this.recorder.checkOpen();
+      if (!EVENT_TYPES.has(e.type)) throw new TypeError(`type: "${String(e.type)}" is not an event type`);
+      return this.record(e.type, checkTimestamp(e.timestamp), e.nodeId, e.data);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 }
