@@ -28,8 +28,14 @@ export interface RecorderOptions {
   file?: string;
   /** Bearer token, when the server runs with `--token-file`. */
   token?: string;
-  /** Events per request (or per file write). Default: 500. */
+  /** A batch is sent once this many events wait (or after `flushIntervalMs`). Default: 500. */
   batchSize?: number;
+  /**
+   * While every request slot is busy, batches that wait are merged into one request of
+   * up to this many events (so a fast producer sends fewer, larger requests). Default:
+   * 8 x batchSize.
+   */
+  maxRequestEvents?: number;
   /** A partial batch is sent this long after its first event. Default: 50. */
   flushIntervalMs?: number;
   /** Unacknowledged events at most; recording calls wait beyond it. Default: 100_000. */
@@ -310,10 +316,17 @@ class BatchQueue {
     this.len = 0;
     this.open = 0;
   }
-  take(): Batch | undefined {
-    const b = this.sealed.shift();
-    if (b !== undefined) this.size -= b.count;
-    return b;
+  /** The first sealed batch, merged with those behind it up to `maxEvents` events. */
+  take(maxEvents: number): Batch | undefined {
+    const first = this.sealed.shift();
+    if (first === undefined) return undefined;
+    let count = first.count;
+    let n = 0;
+    while (n < this.sealed.length && count + this.sealed[n]!.count <= maxEvents) count += this.sealed[n++]!.count;
+    this.size -= count;
+    if (n === 0) return first;
+    const parts = [first, ...this.sealed.splice(0, n)];
+    return { body: Buffer.concat(parts.map((b) => b.body)), count };
   }
   unshift(b: Batch): void {
     this.sealed.unshift(b);
@@ -373,6 +386,7 @@ class RecorderImpl implements Recorder {
   private readonly file: string | undefined;
   private readonly headers: Record<string, string>;
   private readonly batchSize: number;
+  private readonly maxRequestEvents: number;
   private readonly flushIntervalMs: number;
   private readonly maxBuffered: number;
   private readonly dropWhenFull: boolean;
@@ -420,6 +434,7 @@ class RecorderImpl implements Recorder {
       return v;
     };
     this.batchSize = Math.floor(positive("batchSize", o.batchSize, 500));
+    this.maxRequestEvents = Math.max(this.batchSize, Math.floor(positive("maxRequestEvents", o.maxRequestEvents, 8 * this.batchSize)));
     this.flushIntervalMs = positive("flushIntervalMs", o.flushIntervalMs, 50, 0);
     this.maxBuffered = Math.floor(positive("maxBuffered", o.maxBuffered, 100_000));
     this.dropWhenFull = o.dropWhenFull ?? false;
@@ -508,7 +523,7 @@ class RecorderImpl implements Recorder {
   private pump(): void {
     while (this.inFlight < this.maxInFlight) {
       if (this.queue.sealedCount === 0 && this.urgent) this.queue.seal();
-      const batch = this.queue.take();
+      const batch = this.queue.take(this.maxRequestEvents);
       if (batch === undefined) break;
       this.inFlight++;
       const send = this.file !== undefined ? this.writeBatch(batch) : this.postBatch(batch);
