@@ -177,7 +177,9 @@ export class ExtraceClient {
    * the loop, or `signal`, closes the connection.
    */
   async *follow(id: string, options: FollowOptions = {}): AsyncGenerator<FollowItem, void, undefined> {
-    const url = this.url(`/v1/runs/${encodeURIComponent(id)}/stream`);
+    // `latest` or a prefix is resolved by the first event: reconnects name the run itself.
+    let url = this.url(`/v1/runs/${encodeURIComponent(id)}/stream`);
+    let resolved = false;
     const base = options.reconnectDelayMs ?? 100;
     const cap = options.maxReconnectDelayMs ?? 2_000;
     // `id:` is a watermark: every seq at or below it was sent. An event above it (one
@@ -216,6 +218,10 @@ export class ExtraceClient {
               if (msg.event === "message") {
                 const event = JSON.parse(msg.data) as ExtraceEvent;
                 const seq = event.seq ?? 0;
+                if (!resolved) {
+                  resolved = true;
+                  url = this.url(`/v1/runs/${encodeURIComponent(event.executionId)}/stream`);
+                }
                 const fresh = seq > watermark && !above.has(seq);
                 advance(msg.id);
                 if (seq > watermark) above.add(seq);
