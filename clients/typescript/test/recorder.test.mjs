@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createRecorder, createClient, ExtraceHttpError } from "../dist/index.js";
 import { cli, showJson, startServe, storedEvents, tempDir } from "./helpers.mjs";
 
@@ -173,4 +173,25 @@ test("local misuse is refused before anything is recorded", async (t) => {
   assert.deepEqual(lines.map((l) => l.seq), [1, 2, 3]);
   assert.equal(lines[1].timestamp, 1_700_000_000_000.25);
   assert.throws(() => createRecorder({}), /either url or file/);
+});
+
+test("a server with --token-file: the token is sent; without it the batch is refused (401), not retried", async (t) => {
+  const dir = await tempDir(t);
+  const tokenFile = path.join(dir, "token");
+  const token = "tok-0123456789abcdef";
+  await writeFile(tokenFile, `${token}\n`);
+  const server = await startServe(t, { db: path.join(dir, "store.db"), args: ["--token-file", tokenFile] });
+  const rec = createRecorder({ url: server.url, token });
+  const run = await rec.startRun({ rootNodeId: "a", nodes: [{ id: "a", name: "A", type: "t" }] });
+  await run.complete();
+  await rec.close();
+  const client = createClient({ url: server.url, token });
+  assert.equal((await client.getRun(run.executionId)).status, "completed");
+  await assert.rejects(createClient({ url: server.url }).getRun(run.executionId), (e) => e.status === 401);
+
+  const anonymous = createRecorder({ url: server.url });
+  const other = await anonymous.startRun({ rootNodeId: "a", nodes: [{ id: "a", name: "A", type: "t" }] });
+  await other.complete();
+  await assert.rejects(anonymous.close(), (e) => e.status === 401 && e.code === "unauthorized" && e.events === 2);
+  assert.equal(anonymous.stats().retries, 0);
 });
