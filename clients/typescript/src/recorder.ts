@@ -411,7 +411,8 @@ class RecorderImpl implements Recorder {
     requests: 0,
     retries: 0,
   };
-  private readonly roomWaiters: (() => void)[] = [];
+  /** Recording calls waiting for room, in call order; `false`: given up (close deadline). */
+  private readonly roomWaiters: ((admit: boolean) => void)[] = [];
   private flushWaiters: FlushWaiter[] = [];
   private pendingErrors: RecorderError[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -475,8 +476,8 @@ class RecorderImpl implements Recorder {
       return undefined;
     }
     return new Promise<void>((resolve) => {
-      this.roomWaiters.push(() => {
-        this.push(line);
+      this.roomWaiters.push((admit) => {
+        if (admit) this.push(line);
         resolve();
       });
     });
@@ -548,7 +549,7 @@ class RecorderImpl implements Recorder {
     if (n <= 0) return;
     this.settled += n;
     while (this.roomWaiters.length > 0 && this.buffered() < this.maxBuffered) {
-      this.roomWaiters.shift()!();
+      this.roomWaiters.shift()!(true);
     }
     this.settleFlushes();
   }
@@ -817,9 +818,9 @@ class RecorderImpl implements Recorder {
     );
     this.stop.abort();
     const queued = this.queue.clear();
-    // Waiting callers get their events counted as lost without buffering them.
+    // Waiting calls resolve, their events counted as lost without being buffered.
     const waiting = this.roomWaiters.length;
-    this.roomWaiters.length = 0;
+    for (const w of this.roomWaiters.splice(0)) w(false);
     this.enqueued += waiting;
     this.giveUp(queued + waiting);
   }

@@ -104,6 +104,21 @@ test("close({ timeoutMs }) with the server gone: gives up at the deadline, count
   assert.ok(errors.some((e) => e.retryable && /ECONNREFUSED/.test(e.message)));
 });
 
+test("calls waiting for room when close({ timeoutMs }) gives up resolve; their events count as lost", async () => {
+  const probe = http.createServer().listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const url = `http://127.0.0.1:${probe.address().port}`;
+  await new Promise((r) => probe.close(r));
+  const rec = createRecorder({ url, maxBuffered: 3, retryBaseMs: 10, retryMaxMs: 50, reportLostOnExit: false });
+  const run = await rec.startRun({ rootNodeId: "r", nodes: NODES });
+  const calls = [10, 20, 30, 40].map((p) => run.progress("a", p));
+  assert.equal(rec.stats().buffered, 3);
+  assert.equal(rec.stats().waiting, 2);
+  await assert.rejects(rec.close({ timeoutMs: 200 }), (e) => e.kind === "lost" && e.events === 5);
+  await Promise.all(calls);
+  assert.deepEqual([rec.stats().lost, rec.stats().buffered, rec.stats().waiting], [5, 0, 0]);
+});
+
 test("a process exiting with unacknowledged events prints how many were lost", async () => {
   const script = `
     import { createRecorder } from ${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)};
