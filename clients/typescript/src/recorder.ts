@@ -160,6 +160,8 @@ export class RecorderError extends Error {
   readonly events: number;
   /** Attempt number of a retried batch (1 = the first retry is coming). */
   readonly attempt?: number;
+  /** The server's own message, verbatim (`line N: field: what`, N counting lines of that request). */
+  readonly serverMessage?: string;
 
   constructor(
     message: string,
@@ -172,6 +174,7 @@ export class RecorderError extends Error {
       executionId?: string;
       seq?: number;
       attempt?: number;
+      serverMessage?: string;
       cause?: unknown;
     },
   ) {
@@ -185,6 +188,7 @@ export class RecorderError extends Error {
     if (fields.executionId !== undefined) this.executionId = fields.executionId;
     if (fields.seq !== undefined) this.seq = fields.seq;
     if (fields.attempt !== undefined) this.attempt = fields.attempt;
+    if (fields.serverMessage !== undefined) this.serverMessage = fields.serverMessage;
   }
 }
 
@@ -645,13 +649,14 @@ class RecorderImpl implements Recorder {
           this.counters.rejected++;
           this.report(
             new RecorderError(
-              `extrace serve refused event seq ${id.seq} of run "${id.executionId}" (HTTP ${res.status}): ${(body.error ?? "").replace(/^line \d+: /, "")}`,
+              `extrace serve refused event seq ${id.seq} of run "${id.executionId}": ${(body.error ?? "").replace(/^line \d+: /, "")} (HTTP ${res.status}, line ${before + 1} of its request)`,
               {
                 kind: "rejected",
                 events: 1,
                 status: res.status,
                 ...(body.code !== undefined ? { code: body.code } : {}),
                 ...(m ? { field: m[2]! } : {}),
+                ...(body.error !== undefined ? { serverMessage: body.error } : {}),
                 ...(id.executionId !== undefined ? { executionId: id.executionId } : {}),
                 ...(id.seq !== undefined ? { seq: id.seq } : {}),
               },

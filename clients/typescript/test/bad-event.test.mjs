@@ -37,7 +37,8 @@ test("a bad event: flush() rejects naming the field; the events before it are st
     assert.equal(e.field, "data.progress");
     assert.equal(e.seq, 5);
     assert.equal(e.executionId, run.executionId);
-    assert.match(e.message, /data\.progress/);
+    assert.match(e.message, /^extrace serve refused event seq 5 of run "[^"]+": data\.progress: .*\(HTTP 400, line 5 of its request\)$/);
+    assert.match(e.serverMessage, /^line 5: data\.progress: /);
     return true;
   });
   assert.equal(errors.length, 1);
