@@ -186,6 +186,7 @@ export class ExtraceClient {
     // that overtook a hole) may come again after a reconnect: `above` skips it.
     let watermark = options.lastEventId ?? 0;
     const above = new Set<number>();
+    const childRuns = new Set<string>(); // announced again after a reconnect: once here
     let failures = 0;
     const advance = (id: string | undefined): void => {
       const n = Number(id);
@@ -229,6 +230,8 @@ export class ExtraceClient {
               } else if (msg.event === "child-run") {
                 advance(msg.id);
                 const d = JSON.parse(msg.data) as { executionId: string };
+                if (childRuns.has(d.executionId)) continue;
+                childRuns.add(d.executionId);
                 yield { type: "child-run", executionId: d.executionId };
               } else if (msg.event === "end") {
                 const d = JSON.parse(msg.data) as { status: RunStatus };
