@@ -59,6 +59,12 @@ export interface FollowOptions {
   maxReconnectDelayMs?: number;
   /** Called on each reconnect (after a dropped connection or a 503), with why. */
   onReconnect?: (reason: string, lastEventId: number) => void;
+  /**
+   * How long an event that arrived before a lower seq (its requests committed out of
+   * order) is held back waiting for the gap to fill; then the gap is taken as a hole
+   * (the server gives up on a missing seq after 2 s). Default: 2_500.
+   */
+  holdGapMs?: number;
 }
 
 function timeParam(v: string | number | Date): string {
@@ -182,22 +188,43 @@ export class ExtraceClient {
     let resolved = false;
     const base = options.reconnectDelayMs ?? 100;
     const cap = options.maxReconnectDelayMs ?? 2_000;
-    // `id:` is a watermark: every seq at or below it was sent. An event above it (one
-    // that overtook a hole) may come again after a reconnect: `above` skips it.
+    const holdGapMs = options.holdGapMs ?? 2_500;
+    // The stream's `id:` is a watermark (every seq at or below it was sent); an event may
+    // come before a lower seq when two requests committed out of order. So: `delivered`
+    // = every seq up to it was yielded (or is a hole); `pending` holds events above it
+    // until the seqs below them come, the watermark passes them, or holdGapMs runs out.
     let watermark = options.lastEventId ?? 0;
-    const above = new Set<number>();
+    let delivered = watermark;
+    const pending = new Map<number, ExtraceEvent>();
+    let heldSince = 0;
     const childRuns = new Set<string>(); // announced again after a reconnect: once here
     let failures = 0;
-    const advance = (id: string | undefined): void => {
-      const n = Number(id);
-      if (id === undefined || !Number.isSafeInteger(n) || n <= watermark) return;
-      watermark = n;
-      for (const s of above) if (s <= watermark) above.delete(s);
+    /** The events that can go out now, in seq order. */
+    const release = (all: boolean): FollowItem[] => {
+      const out: FollowItem[] = [];
+      for (;;) {
+        const event = pending.get(delivered + 1);
+        if (event !== undefined) {
+          pending.delete(++delivered);
+          out.push({ type: "event", seq: delivered, event });
+        } else if (pending.size === 0) {
+          delivered = Math.max(delivered, watermark); // seqs the server passed: holes
+          break;
+        } else {
+          const lowest = Math.min(...pending.keys());
+          if (all) delivered = lowest - 1; // waited long enough (or the run ended)
+          else if (delivered < watermark) delivered = Math.min(lowest - 1, watermark);
+          else break; // a gap the server has not passed yet: hold
+        }
+      }
+      heldSince = pending.size === 0 ? 0 : heldSince || Date.now();
+      return out;
     };
     const stop = new AbortController();
     const onAbort = (): void => stop.abort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) return;
+    const TIMEOUT = Symbol("timeout");
     try {
       for (;;) {
         let reason: string;
@@ -206,7 +233,10 @@ export class ExtraceClient {
         if (watermark > 0) headers["last-event-id"] = String(watermark);
         try {
           const res = await fetch(url, { headers, signal: stop.signal });
-          if (res.status === 204) return;
+          if (res.status === 204) {
+            for (const item of release(true)) yield item;
+            return;
+          }
           if (res.status === 503 || res.status === 429 || res.status >= 500) {
             const text = await res.text();
             retryAfter = Number(res.headers.get("retry-after") ?? 0) * 1000 || 0;
@@ -214,7 +244,27 @@ export class ExtraceClient {
           } else if (!res.ok || res.body === null) {
             throw httpError(res.status, await res.text());
           } else {
-            for await (const msg of sseMessages(res.body)) {
+            const messages = sseMessages(res.body);
+            let next = messages.next();
+            next.catch(() => undefined);
+            for (;;) {
+              let r: IteratorResult<SseMessage> | typeof TIMEOUT;
+              if (pending.size > 0) {
+                let timer: NodeJS.Timeout | undefined;
+                const wait = Math.max(0, heldSince + holdGapMs - Date.now());
+                r = await Promise.race([next, new Promise<typeof TIMEOUT>((ok) => (timer = setTimeout(() => ok(TIMEOUT), wait)))]);
+                clearTimeout(timer);
+                if (r === TIMEOUT) {
+                  for (const item of release(true)) yield item;
+                  continue;
+                }
+              } else {
+                r = await next;
+              }
+              if (r.done) break;
+              next = messages.next();
+              next.catch(() => undefined);
+              const msg = r.value;
               failures = 0;
               if (msg.event === "message") {
                 const event = JSON.parse(msg.data) as ExtraceEvent;
@@ -223,10 +273,9 @@ export class ExtraceClient {
                   resolved = true;
                   url = this.url(`/v1/runs/${encodeURIComponent(event.executionId)}/stream`);
                 }
-                const fresh = seq > watermark && !above.has(seq);
+                if (seq > delivered && !pending.has(seq)) pending.set(seq, event);
                 advance(msg.id);
-                if (seq > watermark) above.add(seq);
-                if (fresh) yield { type: "event", seq, event };
+                for (const item of release(false)) yield item;
               } else if (msg.event === "child-run") {
                 advance(msg.id);
                 const d = JSON.parse(msg.data) as { executionId: string };
@@ -234,6 +283,7 @@ export class ExtraceClient {
                 childRuns.add(d.executionId);
                 yield { type: "child-run", executionId: d.executionId };
               } else if (msg.event === "end") {
+                for (const item of release(true)) yield item;
                 const d = JSON.parse(msg.data) as { status: RunStatus };
                 yield { type: "end", status: d.status };
                 return;
@@ -267,6 +317,11 @@ export class ExtraceClient {
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
       stop.abort(); // closes the connection when the consumer stopped early
+    }
+
+    function advance(id: string | undefined): void {
+      const n = Number(id);
+      if (id !== undefined && Number.isSafeInteger(n) && n > watermark) watermark = n;
     }
   }
 }
