@@ -1,7 +1,8 @@
 # extrace: the two commands (and a few more). Each installs the Debian packages
 # it needs when they are missing (run as root on Debian 12).
 #   make demo   build, then record a real run into ./extrace.db and show it
-#   make test   build, then run the test suite (ctest)
+#   make test   build, then run the test suite (ctest), then the TypeScript client's
+#               tests (make test-ts: installs nodejs and npm when node is missing)
 #   make install PREFIX=/opt/extrace   the CLI, headers, libraries, find_package(extrace)
 #   make tsan   the recorder and writer tests under TSan (build-tsan/)
 #   make tidy / make format-check   clang-tidy and clang-format over the sources
@@ -10,6 +11,8 @@
 #                      chromium, node and npm; npm ci's puppeteer-core into the build)
 #   make bench  Release build (build-bench/), the benchmark suite, docs/benchmarks.md
 #   make bench-quick  the same at 1/20 of the sizes (CI), report in build-bench/
+#   make test-ts / bench-ts  clients/typescript (npm package extrace-client): its tests
+#               against build/bin/extrace, its benchmark against build-bench/bin/extrace
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 BENCH_BUILD ?= build-bench
@@ -46,8 +49,32 @@ build: deps
 	$(CONFIGURE)
 	cmake --build $(BUILD) -j$(JOBS)
 
-test: build
+test: build node-deps
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300 -LE browser
+	$(RUN_TS_TESTS)
+
+# The TypeScript client (clients/typescript, the npm package extrace-client): node and
+# npm from Debian's nodejs and npm (Node 18 on Debian 12) unless a node with its npm is
+# there already; `npm ci` (the pinned tsc), then `npm test` (tsc, node --test), whose
+# tests start their own `extrace serve` from the CLI built here.
+TS_DIR := clients/typescript
+RUN_TS_TESTS = cd $(TS_DIR) && npm ci --no-audit --no-fund && EXTRACE_BIN=$(abspath $(BUILD))/bin/extrace npm test
+
+.PHONY: node-deps test-ts bench-ts
+node-deps:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  $(MAKE) --no-print-directory node-debian-packages; \
+	fi
+
+.PHONY: node-debian-packages
+node-debian-packages:
+	$(call install_missing,nodejs npm)
+
+# The client's tests alone: builds only the CLI.
+test-ts: deps node-deps
+	$(CONFIGURE)
+	cmake --build $(BUILD) -j$(JOBS) --target extrace_cli
+	$(RUN_TS_TESTS)
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEXTRACE_SANITIZE=ON -DEXTRACE_WERROR=ON
@@ -62,12 +89,8 @@ BROWSER_PACKAGES := chromium fonts-liberation
 
 # extrace serve's pages are driven from Node (tests/serve_browser_test.mjs):
 # Debian's nodejs and npm, unless a node with its npm is there already.
-browser-deps: deps
+browser-deps: deps node-deps
 	$(call install_missing,$(BROWSER_PACKAGES))
-	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
-	  echo "installing: nodejs npm"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
-	fi
 
 test-browser: browser-deps build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600 -L browser
@@ -146,7 +169,16 @@ bench-build: bench-deps
 
 bench: bench-build
 	$(BENCH_BUILD)/bin/extrace-bench --out docs/benchmarks.md --command "make bench"
+	$(MAKE) --no-print-directory bench-ts
 
 bench-quick: bench-build
 	$(BENCH_BUILD)/bin/extrace-bench --quick --out $(BENCH_BUILD)/benchmarks-quick.md \
 	  --command "make bench-quick"
+	$(MAKE) --no-print-directory bench-ts BENCH_TS_ARGS=--quick
+
+# The TypeScript client into `extrace serve` vs `extrace ingest` of the same events
+# (clients/typescript/bench/record.mjs; BENCH_TS_ARGS=--quick: 1/20 of the size).
+BENCH_TS_ARGS ?=
+bench-ts: bench-build node-deps
+	cd $(TS_DIR) && npm ci --no-audit --no-fund && \
+	  EXTRACE_BIN=$(abspath $(BENCH_BUILD))/bin/extrace npm run --silent bench -- $(BENCH_TS_ARGS)
