@@ -90,8 +90,9 @@ export class RunTracker {
   snapshot(snapshot: AtomitonStoreSnapshot): void {
     if (this.ended) return;
     this.begin(snapshot);
-    this.latest = snapshot;
-    for (const node of snapshotNodes(snapshot)) this.diffNode(node);
+    let stale = false;
+    for (const node of snapshotNodes(snapshot)) stale = !this.diffNode(node) || stale;
+    if (!stale) this.latest = snapshot;
   }
 
   /**
@@ -124,10 +125,11 @@ export class RunTracker {
   /** True once the end went to the recorder (a later failure report changes nothing). */
   get isFinalized(): boolean { return this.finalized; }
 
-  private diffNode(node: AtomitonGraphNode): void {
+  /** Records the node's changes; false for a node older than what was recorded. */
+  private diffNode(node: AtomitonGraphNode): boolean {
     const prev = this.views.get(node.id) ?? { state: "pending", progress: 0, message: undefined };
     const state = toNodeState(node.state) ?? prev.state;
-    if (stateRank(state) < stateRank(prev.state)) return;  // an older snapshot: nothing new
+    if (stateRank(state) < stateRank(prev.state)) return false;  // an older snapshot
     const progress = typeof node.progress === "number" && Number.isFinite(node.progress)
         ? Math.min(100, Math.max(0, node.progress)) : prev.progress;
     const message = typeof node.message === "string" ? node.message : prev.message;
@@ -150,6 +152,7 @@ export class RunTracker {
       this.progress(id, progress, message, now);
     }
     this.views.set(id, { state, progress, message });
+    return true;
   }
 
   private state(id: string, state: NodeState, timestamp: number, errorMessage?: string): void {

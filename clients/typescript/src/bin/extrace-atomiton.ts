@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (error) {
-    process.stderr.write(`extrace-atomiton: ${(error as Error).message}\n${kUsage.split("\n")[0]}\n`);
+    process.stderr.write(`extrace-atomiton: ${(error as Error).message} (see --help)\n`);
     return 2;
   }
   if (args === "help") { process.stdout.write(`${kUsage}\n`); return 0; }
