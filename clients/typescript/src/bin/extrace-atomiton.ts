@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 
 import { attachAtomiton } from "../atomiton.js";
 import { CaptureError, ReplayConductor, readCapture } from "../atomiton/replay.js";
-import { createRecorder } from "../index.js";
+import { createRecorder, RecorderError } from "../recorder.js";
 
 const kUsage = `usage: extrace-atomiton replay CAPTURE.json [--url URL | --file OUT.jsonl]
                         [--token-file FILE] [--realtime] [--speed N] [--execution-id ID]
@@ -85,9 +85,12 @@ async function replay(args: Args): Promise<void> {
     token = (await readFile(args.tokenFile, "utf8")).split(/\r?\n/, 1)[0]!.trim();
   }
   let firstError: unknown;
-  const onError = (error: unknown) => { firstError ??= error; };
+  // Retries are the recorder's business; a final failure (a refused event, a write error) fails the replay.
+  const onError = (error: unknown) => {
+    if (!(error instanceof RecorderError && error.retryable)) firstError ??= error;
+  };
   const recorder = args.file !== undefined
-      ? createRecorder({ file: args.file })
+      ? createRecorder({ file: args.file, onError })
       : createRecorder({ url: args.url ?? "http://127.0.0.1:7117", onError,
                          ...(token !== undefined ? { token } : {}) });
   const conductor = new ReplayConductor(capture, {
