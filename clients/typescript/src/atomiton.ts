@@ -54,7 +54,7 @@ export function attachAtomiton(conductor: AtomitonConductor, recorder: RecorderL
   const trackers = new Map<string, RunTracker>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let current: RunTracker | undefined;
-  let runsInFlight = 0;         // node.run calls whose onStarted has not come
+  const runsInFlight: object[] = [];  // node.run calls whose onStarted has not come, oldest first
   let lastEnd = 0;              // when the last run ended (clock time)
   let early: AtomitonStoreSnapshot[] = [];
   let detached = false;
@@ -63,7 +63,7 @@ export function attachAtomiton(conductor: AtomitonConductor, recorder: RecorderL
     if (detached || !snapshot || typeof snapshot !== "object") return;
     if (current && !current.isEnded) { current.snapshot(snapshot); return; }
     // Before onStarted: kept when a run is known to be coming (or node.run is not wrapped).
-    if ((runsInFlight > 0 || !wrapped) && early.length < kMaxEarlySnapshots) early.push(snapshot);
+    if ((runsInFlight.length > 0 || !wrapped) && early.length < kMaxEarlySnapshots) early.push(snapshot);
   };
 
   const onStarted = (event: AtomitonStartedEvent) => {
@@ -72,7 +72,7 @@ export function attachAtomiton(conductor: AtomitonConductor, recorder: RecorderL
     const conductorId = typeof event?.executionId === "string" ? event.executionId : undefined;
     const flow = pickFlow(event?.nodeId);
     const rootNodeId = typeof event?.nodeId === "string" ? event.nodeId : flow?.id ?? "root";
-    runsInFlight = Math.max(0, runsInFlight - 1);
+    runsInFlight.shift();
     const tracker = new RunTracker({
       recorder, serial, now, rootNodeId, flow, startedAt,
       executionId: options.executionId ? options.executionId(event) : conductorId,
@@ -133,11 +133,30 @@ export function attachAtomiton(conductor: AtomitonConductor, recorder: RecorderL
   let wrapper: typeof originalRun;
   if (options.wrapRun !== false && typeof originalRun === "function") {
     wrapper = function (this: unknown, flow: AtomitonFlow, ...rest: unknown[]) {
+      const ticket = {};
       if (!detached && flow && typeof flow.id === "string") {
         flows.set(flow.id, flow);
-        runsInFlight += 1;
+        runsInFlight.push(ticket);
       }
-      return (originalRun as (...a: unknown[]) => unknown).apply(node, [flow, ...rest]);
+      // A run that settles without onStarted (it failed before starting) expects nothing more.
+      const forget = () => {
+        const at = runsInFlight.indexOf(ticket);
+        if (at >= 0) runsInFlight.splice(at, 1);
+        if (runsInFlight.length === 0 && !current) early = [];
+      };
+      let result: unknown;
+      try {
+        result = (originalRun as (...a: unknown[]) => unknown).apply(node, [flow, ...rest]);
+      } catch (error) {
+        forget();
+        throw error;
+      }
+      if (result && typeof (result as PromiseLike<unknown>).then === "function") {
+        (result as PromiseLike<unknown>).then(forget, forget);
+      } else {
+        forget();
+      }
+      return result;
     };
     try { node.run = wrapper; wrapped = node.run === wrapper; } catch { wrapped = false; }
   }

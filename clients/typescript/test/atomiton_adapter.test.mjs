@@ -195,3 +195,54 @@ test("a run whose first snapshot never comes is declared after the grace period"
   assert.equal(recorder.calls[0][1].timestamp, 7);
   await detach();
 });
+
+test("two runs one after the other: each callback goes to its run, a late snapshot of the first is not the second's", async () => {
+  const conductor = fakeConductor();
+  const recorder = memoryRecorder();
+  let clock = 100;
+  const detach = attachAtomiton(conductor, recorder, { now: () => clock });
+  const flow = { id: "r", nodes: [{ id: "a" }] };
+  conductor.node.run(flow);
+  conductor.emit("started", { executionId: "first", nodeId: "r" });
+  conductor.emit("store", snap([node("a", "executing", { startTime: 101 })], { startTime: 100 }));
+  clock = 110;
+  const done = snap([node("a", "completed", { startTime: 101, endTime: 109, progress: 100 })], { startTime: 100, endTime: 109 });
+  conductor.emit("store", done);
+  conductor.emit("completed", { executionId: "first", result: { success: true } });
+  conductor.emit("progress", done);                  // the throttle's trailing call, after the end: ignored
+  clock = 200;
+  conductor.node.run(flow);
+  conductor.emit("progress", done);                  // still the old store: its start is before the first run's end
+  conductor.emit("store", snap([node("a", "pending")], { startTime: 200 }));
+  conductor.emit("started", { executionId: "second", nodeId: "r" });
+  clock = 205;
+  conductor.emit("store", snap([node("a", "executing", { startTime: 204 })], { startTime: 200 }));
+  conductor.emit("error", { executionId: "second", error: new Error("stopped") });
+  await detach();
+  const lines = recorder.calls.map((c) => c[0] === "start" ? ["start", c[1].executionId, c[1].timestamp] : c);
+  assert.deepEqual(lines, [
+    ["start", "first", 100],
+    ["state", "a", "executing", 101, undefined],
+    ["progress", "a", 100, undefined, 109],
+    ["state", "a", "completed", 109, undefined],
+    ["complete", 109],
+    ["start", "second", 200],
+    ["state", "a", "executing", 204, undefined],
+    ["fail", "stopped", 205],
+  ]);
+});
+
+test("a node.run that fails before onStarted leaves no snapshot waiting for the next run", async () => {
+  const conductor = fakeConductor();
+  conductor.node.run = async () => { throw new Error("invalid flow"); };
+  const recorder = memoryRecorder();
+  const detach = attachAtomiton(conductor, recorder, { now: () => 1 });
+  conductor.emit("store", snap([node("a", "pending")]));
+  await assert.rejects(conductor.node.run({ id: "r", nodes: [{ id: "a" }] }), /invalid flow/);
+  conductor.emit("store", snap([node("a", "executing", { startTime: 1 })]));   // no run coming: dropped
+  conductor.emit("started", { executionId: "e", nodeId: "r" });
+  conductor.emit("store", snap([node("a", "pending")]));
+  conductor.emit("completed", { executionId: "e", result: { success: true } });
+  await detach();
+  assert.deepEqual(recorder.calls.map((c) => c[0]), ["start", "complete"]);
+});
