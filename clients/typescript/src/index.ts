@@ -3,3 +3,4 @@
 export * from "./types.js";
 export * from "./recorder.js";
 export * from "./query.js";
+export * from "./atomiton.js";
