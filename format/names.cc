@@ -115,6 +115,10 @@ std::string_view StatusCodeName(StatusCode code) {
       return "schema too new";
     case StatusCode::kIoError:
       return "I/O error";
+    case StatusCode::kUnavailable:
+      return "store unreachable";
+    case StatusCode::kAccessDenied:
+      return "access denied";
     case StatusCode::kInternal:
       return "internal error";
   }

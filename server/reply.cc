@@ -51,10 +51,12 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kBusy:
     case StatusCode::kDiskFull:
     case StatusCode::kReadOnly:
+    case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kCorrupt:
     case StatusCode::kSchemaTooNew:
     case StatusCode::kIoError:
+    case StatusCode::kAccessDenied:
     case StatusCode::kInternal:
       return 500;
   }
@@ -83,6 +85,10 @@ std::string_view ErrorCodeName(StatusCode code) {
       return "schema_too_new";
     case StatusCode::kIoError:
       return "io_error";
+    case StatusCode::kUnavailable:
+      return "unavailable";
+    case StatusCode::kAccessDenied:
+      return "access_denied";
     case StatusCode::kInternal:
       return "internal";
   }

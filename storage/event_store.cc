@@ -1,15 +1,27 @@
-// EventStore's factory and non-virtual helpers. Open picks the backend; the
-// only one today is SQLite (storage/sqlite/), and a second one (PostgreSQL)
-// would be a sibling folder chosen here, by the kind of `path`.
+// EventStore's factory and non-virtual helpers. Open picks the backend by the
+// kind of `path`: a postgresql:// or postgres:// URI is PostgreSQL
+// (storage/postgres/), anything else SQLite (storage/sqlite/), with an optional
+// sqlite: prefix.
 #include "storage/event_store.h"
 
+#include "storage/postgres/open.h"
 #include "storage/sqlite/open.h"
 
 namespace extrace {
 
 Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
                                                      const StoreOptions& options) {
-  return OpenSqliteStore(path, options);
+  if (IsPostgresUri(path)) return OpenPostgresStore(path, options);
+  return OpenSqliteStore(SqlitePath(path), options);
+}
+
+std::string EventStore::SqlitePath(const std::string& path) {
+  // sqlite:PATH and sqlite://PATH name the file PATH.
+  std::string_view rest = path;
+  if (rest.substr(0, 7) != "sqlite:") return path;
+  rest.remove_prefix(7);
+  if (rest.substr(0, 2) == "//") rest.remove_prefix(2);
+  return std::string(rest);
 }
 
 Result<std::vector<Event>> EventStore::ReadEvents(const std::string& execution_id) {

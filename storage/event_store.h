@@ -1,11 +1,12 @@
 // EventStore: the append-only event log of runs, keyed by (executionId, seq),
 // plus the per-run summaries kept current at append time. The interface is
-// backend-neutral: Open picks the backend (SQLite, storage/sqlite/), and callers
+// backend-neutral: Open picks the backend (SQLite, storage/sqlite/, or
+// PostgreSQL, storage/postgres/), and callers
 // see Events, RunSummaries and Status values, never the database.
 //
-// Threads: one EventStore is one SQLite connection; use it from one thread at a
-// time. Several stores (threads or processes) may share one file: appends take
-// the write lock with BEGIN IMMEDIATE and retry with back-off while it is busy.
+// Threads: one EventStore is one database connection; use it from one thread at
+// a time. Several stores (threads, processes, machines) may share one store:
+// appends retry with back-off while another writer holds what they need.
 #pragma once
 
 #include <cstdint>
@@ -99,8 +100,13 @@ class EventStore {
  public:
   virtual ~EventStore() = default;
 
+  // `path`: a postgresql:// (or postgres://) URI opens the PostgreSQL store;
+  // anything else is a SQLite file, optionally written sqlite:PATH.
   static Result<std::unique_ptr<EventStore>> Open(const std::string& path,
                                                   const StoreOptions& options = {});
+  // The SQLite file `path` names (the sqlite: prefix removed); `path` itself
+  // when it has none.
+  static std::string SqlitePath(const std::string& path);
 
   // Appends in one transaction (group commit). Events with seq 0 get the next
   // number of their run, written back into `events`.

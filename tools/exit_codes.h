@@ -36,6 +36,10 @@ inline int ExitCodeFor(StatusCode code) {
       return 10;
     case StatusCode::kIoError:
       return 11;
+    case StatusCode::kUnavailable:
+      return 14;
+    case StatusCode::kAccessDenied:
+      return 15;
     case StatusCode::kInternal:
       return kExitInternal;
   }

@@ -21,6 +21,8 @@ enum class StatusCode {
   kCorrupt,       // not a database, or a damaged one
   kSchemaTooNew,  // written by a newer extrace
   kIoError,       // any other I/O failure
+  kUnavailable,   // the store's server cannot be reached (PostgreSQL), past every retry
+  kAccessDenied,  // the store's server refused the login (wrong password, no such role)
   kInternal,      // a bug: an invariant did not hold
 };
 

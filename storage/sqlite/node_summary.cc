@@ -81,53 +81,28 @@ void NodeSummary::Flush() {
   }
 }
 
-int NodeSummary::ErrorDelta(const Row& before, const Row& after) {
-  const int64_t kError = log_format::Code(NodeState::kError);
-  return int(after.declared && after.state == kError) -
-         int(before.declared && before.state == kError);
-}
-
 int NodeSummary::Declare(int64_t run, const DeclaredNodeRow& declared) {
   Row& row = Get(run, declared.node);
-  Row before = row;
-  row.declared = true;
   row.parent = declared.parent ? std::optional<int64_t>(declared.parent) : std::nullopt;
   row.position = declared.position;
   row.name = declared.name;
   row.type = declared.type;
   row.dirty = true;
-  return ErrorDelta(before, row);
+  return summary_rules::Declare(row);
 }
 
 int NodeSummary::ApplyState(int64_t run, int64_t node, int64_t seq, int64_t timestamp_us,
                             NodeState state, std::string_view error_message) {
   Row& row = Get(run, node);
-  const bool was_error = row.declared && row.state == log_format::Code(NodeState::kError);
-  if (state == NodeState::kExecuting && (!row.start_seq || seq < *row.start_seq)) {
-    row.start_seq = seq;
-    row.start_us = timestamp_us;
-  }
-  if (!row.state_seq || seq > *row.state_seq) {
-    row.state = log_format::Code(state);
-    row.state_seq = seq;
-    row.end_us = IsTerminal(state) ? std::optional<int64_t>(timestamp_us) : std::nullopt;
-    if (state == NodeState::kError)
-      row.error_message.emplace(error_message);
-    else
-      row.error_message.reset();
-  }
   row.dirty = true;
-  const bool is_error = row.declared && row.state == log_format::Code(NodeState::kError);
-  return int(is_error) - int(was_error);
+  return summary_rules::ApplyState(row, seq, timestamp_us, state, error_message);
 }
 
 int NodeSummary::ApplyProgress(int64_t run, int64_t node, int64_t seq, double progress) {
   Row& row = Get(run, node);
   if (row.progress_seq && seq < *row.progress_seq) return 0;
-  row.progress = progress;
-  row.progress_seq = seq;
   row.dirty = true;
-  return 0;
+  return summary_rules::ApplyProgress(row, seq, progress);
 }
 
 }  // namespace extrace

@@ -1,7 +1,7 @@
 // The per-node facts of each run (table run_nodes, view node_runs), kept current
 // inside the append transaction: declared graph position, own last state, first
-// start, end, last progress, error message. "Last" and "first" go by seq, so
-// events may arrive in any order. Derived groups have no row facts of their own:
+// start, end, last progress, error message, by the rules of summary_rules.h
+// (shared with every backend). Derived groups have no row facts of their own:
 // the query layer derives them from their children.
 // Rows are read once per transaction and written back by Flush(), so a batch
 // that touches a node many times costs one read and one write.
@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "extrace/event.h"
+#include "storage/summary_rules.h"
 
 namespace extrace {
 
@@ -50,13 +51,10 @@ class NodeSummary {
   }
 
  private:
-  struct Row {
+  // The facts (summary_rules.h) and the declaration, as strings.id values.
+  struct Row : summary_rules::NodeRunFacts {
     bool dirty = false;  // changed since read: Flush writes it
-    bool declared = false;
     std::optional<int64_t> parent, position, name, type;
-    std::optional<int64_t> state, state_seq, start_seq, start_us, end_us, progress_seq;
-    std::optional<double> progress;
-    std::optional<std::string> error_message;
   };
   struct Key {
     int64_t run;
@@ -70,8 +68,6 @@ class NodeSummary {
   };
   // The cached row, read from the table on first use in the transaction.
   Row& Get(int64_t run, int64_t node);
-  // The error_nodes change from `before` to `after`.
-  static int ErrorDelta(const Row& before, const Row& after);
   void Write(int64_t run, int64_t node, const Row& row);
   SQLite::Statement& Prepare(std::unique_ptr<SQLite::Statement>& slot, const char* sql);
 

@@ -5,11 +5,10 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <charconv>
-
 #include "format/event_json.h"
 #include "storage/log_format.h"
 #include "storage/sqlite/sqlite_store.h"
+#include "storage/summary_rules.h"
 
 namespace extrace {
 
@@ -54,39 +53,17 @@ void SqliteEventStore::ApplyStarted(const Event& event, RunInTxn& run) {
 
 void SqliteEventStore::ApplyStateChange(const Event& event, const payload_layout::Pieces& pieces,
                                         RunInTxn& run) {
-  std::optional<NodeState> state;
-  std::string message_text;
-  // The common shapes ({"state":"completed"}) need no parsing.
-  if (pieces.layout && pieces.data.empty()) state = payload_layout::StateOf(*pieces.layout);
-  if (!state) {
-    auto data = ParseDataObject(event.data_json);
-    const auto* state_value = data.if_contains("state");
-    if (state_value == nullptr || !state_value->is_string()) return;
-    state = ParseNodeState(state_value->get_string());
-    if (!state) return;
-    if (const auto* text = data.if_contains("errorMessage"); text && text->is_string())
-      message_text = text->get_string();
-  }
-  run.error_delta += node_summary_.ApplyState(run.id, InternString(event.node_id), event.seq,
-                                              event.timestamp_us, *state, message_text);
+  auto change = summary_rules::ReadStateChange(event, pieces);
+  if (!change) return;
+  run.error_delta +=
+      node_summary_.ApplyState(run.id, InternString(event.node_id), event.seq, event.timestamp_us,
+                               change->state, change->error_message);
 }
 
 void SqliteEventStore::ApplyProgress(const Event& event, const payload_layout::Pieces& pieces,
                                      RunInTxn& run) {
-  std::optional<double> progress;
-  // {"progress":N...}: read N where it stands instead of parsing the object.
-  if (pieces.layout == 7) {
-    std::string_view text = pieces.data.substr(0, pieces.data.find(','));
-    double value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error == std::errc() && end == text.data() + text.size()) progress = value;
-  }
-  if (!progress) {
-    auto data = ParseDataObject(event.data_json);
-    const auto* value = data.if_contains("progress");
-    if (value == nullptr || !value->is_number()) return;
-    progress = value->to_number<double>();
-  }
+  auto progress = summary_rules::ReadProgress(event, pieces);
+  if (!progress) return;
   run.error_delta +=
       node_summary_.ApplyProgress(run.id, InternString(event.node_id), event.seq, *progress);
 }

@@ -1,0 +1,98 @@
+// The PostgreSQL event log: EventStore implemented on one libpq connection, for
+// a store that several machines share. Same logical content as the SQLite
+// backend (schema/postgres/), same rules (summary_rules.h, payload_layout.h,
+// run_statuses.h), so every command gives the same documents on either.
+// Appends run one transaction per batch: the batch's runs are locked in
+// execution-id order (SELECT ... FOR UPDATE, so seq-less events from several
+// machines get distinct seqs), the events go in with one multi-row
+// INSERT ... ON CONFLICT (execution, seq) DO NOTHING, the keys that were taken
+// are compared with what is stored (duplicate or conflict), and the summaries
+// are written back before COMMIT. Serialization failures, deadlocks and broken
+// connections retry the whole batch with the same seqs within the busy budget.
+// The class's methods are spread by concern:
+//   open.cc         connecting, the session settings, the schema, the display name
+//   migrations.cc   schema/postgres/*.sql under an advisory lock
+//   log_writer.cc   Append: the transaction, the runs' locks, the rows
+//   summaries.cc    the summaries kept at append time, and Reindex
+//   log_reader.cc   runs, node facts, events, the change counter, the integrity check
+//   sql_console.cc  Query: one read-only statement over the views
+// Threads: one store is one connection, used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/event_store.h"
+#include "storage/payload_layout.h"
+#include "storage/postgres/connection.h"
+#include "storage/retry.h"
+#include "storage/summary_rules.h"
+
+namespace extrace {
+
+class PostgresEventStore final : public EventStore {
+ public:
+  // `conninfo` is what libpq connects with (the password included); `display`
+  // the same without secrets, for messages (path()). Throws pg::Failure when
+  // it cannot connect (OpenPostgresStore catches).
+  PostgresEventStore(const std::string& conninfo, std::string display, const StoreOptions& options);
+
+  // Session settings (durability, read-only) and the schema; see open.cc.
+  [[nodiscard]] Status Init();
+
+  [[nodiscard]] AppendResult Append(std::span<Event> events) override;
+  [[nodiscard]] Result<std::optional<RunSummary>> GetRun(const std::string& execution_id) override;
+  [[nodiscard]] Result<std::vector<RunSummary>> ListRuns(const RunFilter& filter) override;
+  [[nodiscard]] Result<std::vector<NodeFact>> NodeFacts(
+      const std::vector<std::string>& execution_ids) override;
+  [[nodiscard]] Result<std::vector<std::string>> ChildRuns(
+      const std::string& execution_id) override;
+  [[nodiscard]] Status ForEachEventAfter(const std::string& execution_id, int64_t after_seq,
+                                         size_t max_events,
+                                         const std::function<void(Event&&)>& visit) override;
+  [[nodiscard]] Result<int64_t> ChangeCounter() override;
+  [[nodiscard]] Result<std::string> IntegrityCheck() override;
+  [[nodiscard]] Status Query(
+      const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
+      const std::function<void(const std::vector<std::optional<std::string>>&,
+                               const std::vector<bool>&)>& row) override;
+  [[nodiscard]] Status Reindex(const std::function<void(int64_t, int64_t)>& progress) override;
+  const std::string& path() const override { return display_; }
+
+ private:
+  // --- open.cc
+  // A failure as an Error naming the store and what was being done.
+  Error Describe(const pg::Failure& failure, std::string_view what) const;
+  // Anything but libpq's failures (an allocation failure, a bug): kInternal.
+  // Call it inside a catch block.
+  Error DescribeUnexpected(std::string_view what) const;
+  // Runs `body` (which may throw pg::Failure) and maps what it throws.
+  template <typename T, typename Body>
+  Result<T> Guarded(std::string_view what, Body&& body);
+
+  // --- log_writer.cc and summaries.cc (the write path's state) go here.
+
+  // --- log_reader.cc and sql_console.cc (the read path's state) go here.
+
+  std::string display_;
+  StoreOptions options_;
+  pg::Connection db_;
+};
+
+template <typename T, typename Body>
+Result<T> PostgresEventStore::Guarded(std::string_view what, Body&& body) {
+  try {
+    return body();
+  } catch (const pg::Failure& failure) {
+    return tl::unexpected(Describe(failure, what));
+  } catch (...) {
+    return tl::unexpected(DescribeUnexpected(what));
+  }
+}
+
+}  // namespace extrace
