@@ -129,7 +129,8 @@ WHERE n.declared;
 CREATE VIEW nodes AS
 SELECT flow, node_id, max(name) AS name, max(type) AS type,
        count(*) AS runs,
-       count(*) FILTER (WHERE state = 'error') AS failures,
+       -- NULL when no run of the node has a state (SQLite's sum(state = 'error')).
+       sum((state = 'error')::integer) AS failures,
        avg(duration_ms) AS mean_duration_ms
 FROM node_runs
 GROUP BY flow, node_id;
