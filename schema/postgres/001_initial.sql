@@ -91,6 +91,9 @@ CREATE TABLE run_nodes (
   error_message text,
   PRIMARY KEY (execution, node)
 );
+-- `list --error TEXT` reads the nodes that have a message, not every node.
+-- Few rows: appends keep updating the others in place (HOT).
+CREATE INDEX run_nodes_errors ON run_nodes(execution) WHERE error_message IS NOT NULL;
 
 CREATE VIEW runs AS
 SELECT e.execution_id,

@@ -97,17 +97,14 @@ Match MatchOf(const RunFilter& filter) {
   if (filter.since_us) match.Add(pg_read::kFilterSince, *filter.since_us);
   if (filter.until_us) match.Add(pg_read::kFilterUntil, *filter.until_us);
   if (filter.slower_than_us) match.Add(pg_read::kFilterSlower, *filter.slower_than_us);
-  if (!filter.node.empty() || filter.node_state) {
-    std::string exists = pg_read::kFilterNodeOpen;
-    if (!filter.node.empty()) {
-      match.params.Add(filter.node);
-      exists += fmt::format(fmt::runtime(pg_read::kFilterNodeId), match.params.size());
-    }
-    if (filter.node_state) {
-      match.params.Add(log_format::Code(*filter.node_state));
-      exists += fmt::format(fmt::runtime(pg_read::kFilterNodeState), match.params.size());
-    }
-    match.And(exists + ")");
+  if (!filter.node.empty() && filter.node_state) {
+    match.params.Add(filter.node).Add(log_format::Code(*filter.node_state));
+    match.And(fmt::format(fmt::runtime(pg_read::kFilterNodeInState), match.params.size() - 1,
+                          match.params.size()));
+  } else if (!filter.node.empty()) {
+    match.Add(pg_read::kFilterNode, filter.node);
+  } else if (filter.node_state) {
+    match.Add(pg_read::kFilterState, log_format::Code(*filter.node_state));
   }
   if (!filter.error_text.empty())
     match.Add(pg_read::kFilterErrorText, AsciiLower(filter.error_text));

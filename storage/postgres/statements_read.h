@@ -40,16 +40,26 @@ inline constexpr char kFilterTopLevel[] = "e.parent_execution_id IS NULL";
 inline constexpr char kFilterSince[] = "e.start_us >= ${}";
 inline constexpr char kFilterUntil[] = "e.start_us <= ${}";
 inline constexpr char kFilterSlower[] = "e.end_us - e.start_us > ${}";
-// ...followed by kFilterNodeId and/or kFilterNodeState, then ")".
-inline constexpr char kFilterNodeOpen[] =
-    "EXISTS (SELECT 1 FROM run_nodes n WHERE n.execution = e.id AND n.declared";
-inline constexpr char kFilterNodeId[] = " AND n.node = ${}";
-inline constexpr char kFilterNodeState[] = " AND n.state = ${}";
+// A node in a state. With a node id, one probe of run_nodes' primary key per
+// run: LIMIT 1 keeps the planner from turning it into a join over every
+// node row (a scan of the whole table, several times slower at 10,000 runs).
+inline constexpr char kFilterNode[] =
+    "coalesce((SELECT true FROM run_nodes n WHERE n.execution = e.id AND n.declared "
+    "AND n.node = ${} LIMIT 1), false)";
+inline constexpr char kFilterNodeInState[] =
+    "coalesce((SELECT true FROM run_nodes n WHERE n.execution = e.id AND n.declared "
+    "AND n.node = ${} AND n.state = ${} LIMIT 1), false)";
+// Without one: a semi-join over the nodes in that state.
+inline constexpr char kFilterState[] =
+    "EXISTS (SELECT 1 FROM run_nodes n WHERE n.execution = e.id AND n.declared "
+    "AND n.state = ${})";
 // A node's error message, or the `message` of the run's ending `error` event
 // (its data put back together from the layout's opening, as the events view
-// does), contains the parameter, which the caller has lowered (ASCII).
+// does), contains the parameter, which the caller has lowered (ASCII). The
+// nodes with a message are found by the partial index run_nodes_errors.
 inline constexpr char kFilterErrorText[] =
-    "(EXISTS (SELECT 1 FROM run_nodes n WHERE n.execution = e.id AND strpos(translate("
+    "(EXISTS (SELECT 1 FROM run_nodes n WHERE n.execution = e.id "
+    "AND n.error_message IS NOT NULL AND strpos(translate("
     "n.error_message, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ${0}) > 0) "
     "OR (e.end_type = 5 AND EXISTS (SELECT 1 FROM event_log l WHERE l.execution = e.id "
     "AND l.seq = e.end_seq AND strpos(translate((CASE WHEN l.layout IS NULL THEN l.data "
