@@ -5,7 +5,7 @@
 // child runs, events after a seq (byte-exact data), the SQL console. Then what
 // only PostgreSQL has: the change counter across connections, a read-only
 // role, and the time of listing 10,000 runs of 50 nodes.
-// Run: pg_virtualenv -v 15 build/tests/storage_tests '[postgres]'
+// Run: pg_virtualenv -v 15 build/bin/storage_tests '[postgres]'
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -356,6 +356,13 @@ TEST_CASE("postgres read: runs, statuses, node facts, child runs and events as S
   error.error_text = "TIMEOUT";
   CHECK(Listed(*pair.postgres, error).rfind("run_C ", 0) == 0);
   CHECK(pair.postgres->IntegrityCheck().value_or("") == "ok");
+  // A run with no time at all (no event yet) sorts last in both.
+  event_store_test::Sqlite(pair.dir.File("reference.db"),
+                           "INSERT INTO executions(execution_id, base_us) VALUES ('empty', 0)");
+  pair.database.Connect().Exec("INSERT INTO executions(execution_id, base_us) VALUES ('empty', 0)");
+  std::string listed = Listed(*pair.postgres, {});
+  CHECK(listed == Listed(*pair.sqlite, {}));
+  CHECK(listed.find("empty ") == listed.rfind('\n', listed.size() - 2) + 1);
 }
 
 TEST_CASE("postgres read: every golden stream reads back as from SQLite", "[postgres]") {

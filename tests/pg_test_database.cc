@@ -55,7 +55,7 @@ Database::Database() {
   if (std::getenv("PGHOST") == nullptr)
     FAIL(
         "PGHOST is unset: the [postgres] tests need a PostgreSQL server; run them under "
-        "`pg_virtualenv -v 15 build/tests/storage_tests '[postgres]'`");
+        "`pg_virtualenv -v 15 build/bin/storage_tests '[postgres]'`");
   name_ = "extrace_test_" + RandomSuffix();
   // A linguistic collation (ICU's root), not byte order: where SQLite's order
   // matters the statements must say so (COLLATE "C"), and the tests see it.

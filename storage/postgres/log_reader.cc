@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <string_view>
 #include <unordered_map>
 
@@ -157,7 +158,8 @@ std::vector<RunSummary> PostgresEventStore::ListRunsPage(const std::string& matc
                                                          const pg::Params& params, size_t limit) {
   auto page_rows =
       db_.Exec(fmt::format("SELECT e.execution_id {}WHERE {}{} LIMIT {}", pg_read::kFromExecutions,
-                           match, pg_read::kNewestFirst, limit),
+                           match, pg_read::kNewestFirst,
+                           std::min<size_t>(limit, std::numeric_limits<int64_t>::max())),
                params);
   std::vector<std::string> page;
   page.reserve(static_cast<size_t>(page_rows.rows()));

@@ -66,7 +66,9 @@ inline constexpr char kFilterErrorText[] =
     "ELSE (SELECT opening FROM layouts y WHERE y.layout = l.layout) || coalesce(l.data, '') "
     "|| '}}' END)::json ->> 'message', "
     "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ${0}) > 0)))";
-inline constexpr char kNewestFirst[] = " ORDER BY coalesce(e.start_us, e.last_us) DESC, e.id DESC";
+// SQLite puts NULLs last in a descending order, PostgreSQL first.
+inline constexpr char kNewestFirst[] =
+    " ORDER BY coalesce(e.start_us, e.last_us) DESC NULLS LAST, e.id DESC";
 
 // NodeFacts: the declared nodes of the runs $1 (a text[]), by run in the order
 // given, then declaration order.
