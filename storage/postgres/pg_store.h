@@ -78,6 +78,22 @@ class PostgresEventStore final : public EventStore {
   // --- log_writer.cc and summaries.cc (the write path's state) go here.
 
   // --- log_reader.cc and sql_console.cc (the read path's state) go here.
+  // ListRuns with a limit and no status to match: the first `limit` runs that
+  // match (`match`, numbered parameters in `params`), with their run trees.
+  std::vector<RunSummary> ListRunsPage(const std::string& match, const pg::Params& params,
+                                       size_t limit);
+  // The text of graph `id`, cached (graphs are never changed or deleted, and
+  // identity values are never reused); nullptr when there is no such graph.
+  const std::string* GraphText(int64_t id);
+  [[nodiscard]] Status RunQuery(
+      const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
+      const std::function<void(const std::vector<std::optional<std::string>>&,
+                               const std::vector<bool>&)>& row);
+
+  std::unordered_map<int64_t, std::string> graph_texts_;
+  // ChangeCounter: the snapshot seen last, and how often it changed.
+  std::string last_snapshot_;
+  int64_t changes_ = 0;
 
   std::string display_;
   StoreOptions options_;
