@@ -407,6 +407,38 @@ TEST_CASE("PostgreSQL appends survive a dropped connection: nothing lost, nothin
                    duplicates));
 }
 
+TEST_CASE("PostgreSQL finds duplicates when a run's max_seq lags the log", "[postgres]") {
+  PgTestDatabase pg;
+  auto store = OpenStore(pg.uri());
+  auto run = FlowRun("r", 4, 1800000000000, false);
+  std::vector<Event> batch(run.begin(), run.begin() + 6);
+  REQUIRE(store->Append(std::span<Event>(batch)).stored == 6);
+  // Summaries out of step with the log (what Reindex repairs): keys above
+  // max_seq are taken, so the fast path (COPY) meets them.
+  pg.Connect().Exec("UPDATE executions SET max_seq = 2");
+  std::vector<Event> again(run.begin() + 3, run.begin() + 8);
+  auto result = store->Append(std::span<Event>(again));
+  INFO((result.status ? "" : result.status.error().message));
+  REQUIRE(result.status);
+  CHECK(result.duplicate_indices == std::vector<size_t>{0, 1, 2});
+  CHECK(result.stored == 2);
+  CHECK(pg.Count("SELECT count(*) FROM event_log") == 8);
+}
+
+TEST_CASE("PostgreSQL refuses appends to a store opened read-only", "[postgres]") {
+  PgTestDatabase pg;
+  OpenStore(pg.uri());  // creates the schema
+  StoreOptions options;
+  options.read_only = true;
+  auto store = OpenStore(pg.uri(), options);
+  auto run = FlowRun("r", 2, 1800000000000, false);
+  auto result = store->Append(std::span<Event>(run));
+  REQUIRE_FALSE(result.status);
+  CHECK(result.status.error().code == StatusCode::kReadOnly);
+  CHECK(store->Reindex(nullptr).error().code == StatusCode::kReadOnly);
+  CHECK(pg.Count("SELECT count(*) FROM event_log") == 0);
+}
+
 // Not a test: the write path's rate against psql's \copy of the same rows
 // into a bare table with the same key (the floor of what PostgreSQL takes).
 TEST_CASE("PostgreSQL append rate vs \\copy", "[.pgbench]") {

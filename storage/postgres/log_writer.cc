@@ -18,6 +18,7 @@
 #include "format/event_json.h"
 #include "storage/append_errors.h"
 #include "storage/log_format.h"
+#include "storage/postgres/copy_rows.h"
 #include "storage/postgres/errors.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/postgres/statements_write.h"
@@ -156,10 +157,15 @@ PostgresEventStore::PrefixOutcome PostgresEventStore::AppendPrefix(std::span<Eve
   }
 
   // The rows. A key twice in the batch goes in once; the later one is
-  // compared with it below, as if it had been appended after it.
+  // compared with it below, as if it had been appended after it. A seq above
+  // its run's stored max_seq cannot be taken (the run is locked, and max_seq
+  // is every stored seq's bound): those rows go in with COPY, the others with
+  // INSERT ... ON CONFLICT DO NOTHING, which says which keys were free.
   std::unordered_map<Key, size_t, KeyHash> first;  // key -> the batch's first event with it
   std::vector<char> inserted(n, 0);
   EventColumns columns;
+  pg::CopyRows fresh;
+  std::vector<size_t> fresh_indices;
   auto insert = [&] {
     if (columns.execution.empty()) return;
     auto returned = db_.ExecPrepared(pg::write_sql::kInsertEventsName, pg::write_sql::kInsertEvents,
@@ -168,29 +174,45 @@ PostgresEventStore::PrefixOutcome PostgresEventStore::AppendPrefix(std::span<Eve
       inserted[first.at(Key{returned.Int64(r, 0), returned.Int64(r, 1)})] = 1;
     columns.Clear();
   };
+  auto copy = [&] {
+    if (fresh.rows() == 0) return;
+    db_.CopyIn(pg::write_sql::kCopyEvents, fresh.text());
+    for (size_t index : fresh_indices) inserted[index] = 1;
+    fresh.Clear();
+    fresh_indices.clear();
+  };
   for (size_t i = 0; i < n; ++i) {
     const Event& event = events[i];
     if (!first.try_emplace(Key{run_of[i]->id, event.seq}, i).second) continue;
     auto pieces = payload_layout::Split(event.type, event.data_json, split_buffer_);
-    columns.execution.Add(run_of[i]->id);
-    columns.seq.Add(event.seq);
-    columns.ts_us.Add(event.timestamp_us - run_of[i]->base_us);
-    columns.type.Add(log_format::Code(event.type));
-    if (event.node_id.empty())
-      columns.node.AddNull();
-    else
-      columns.node.Add(event.node_id);
-    if (pieces.data.empty())
-      columns.data.AddNull();
-    else
-      columns.data.Add(pieces.data);
-    columns.layout.Add(pieces.layout);
-    if (pieces.graph.empty())
-      columns.graph.AddNull();
-    else
-      columns.graph.Add(InternGraph(pieces.graph));
-    if (columns.execution.size() >= kRowsPerInsert) insert();
+    std::optional<std::string_view> node, data;
+    if (!event.node_id.empty()) node = event.node_id;
+    if (!pieces.data.empty()) data = pieces.data;
+    std::optional<int64_t> graph;
+    if (!pieces.graph.empty()) graph = InternGraph(pieces.graph);
+    auto add = [&](auto& execution, auto& seq, auto& ts_us, auto& type, auto& node_column,
+                   auto& data_column, auto& layout, auto& graph_column) {
+      execution.Add(run_of[i]->id);
+      seq.Add(event.seq);
+      ts_us.Add(event.timestamp_us - run_of[i]->base_us);
+      type.Add(log_format::Code(event.type));
+      node_column.Add(node);
+      data_column.Add(data);
+      layout.Add(pieces.layout);
+      graph_column.Add(graph);
+    };
+    if (copy_fresh_rows_ && event.seq > run_of[i]->max_seq) {
+      add(fresh, fresh, fresh, fresh, fresh, fresh, fresh, fresh);
+      fresh.EndRow();
+      fresh_indices.push_back(i);
+      if (fresh.rows() >= kRowsPerInsert) copy();
+    } else {
+      add(columns.execution, columns.seq, columns.ts_us, columns.type, columns.node, columns.data,
+          columns.layout, columns.graph);
+      if (columns.execution.size() >= kRowsPerInsert) insert();
+    }
   }
+  copy();
   insert();
 
   // The keys that were taken: what is stored under them.
@@ -278,7 +300,20 @@ AppendResult PostgresEventStore::TryAppend(std::span<Event> events, std::vector<
     n = i;
   }
   while (true) {
-    PrefixOutcome outcome = AppendPrefix(events.first(n), assigned);
+    PrefixOutcome outcome;
+    try {
+      outcome = AppendPrefix(events.first(n), assigned);
+    } catch (const pg::Failure& failure) {
+      // A key COPY found taken: a run's max_seq is lower than a stored seq
+      // (summaries out of step with the log). Every row goes in by INSERT
+      // ... ON CONFLICT from now on, which takes any key.
+      if (failure.sqlstate() != "23505" || !copy_fresh_rows_) throw;
+      copy_fresh_rows_ = false;
+      ForgetTxnCaches();
+      for (size_t i : assigned) events[i].seq = 0;
+      assigned.clear();
+      continue;
+    }
     if (!outcome.failure) {
       result.stored = outcome.stored;
       result.duplicates = static_cast<int64_t>(outcome.duplicate_indices.size());

@@ -4,10 +4,11 @@
 // run_statuses.h), so every command gives the same documents on either.
 // Appends run one transaction per batch: the batch's runs are locked in
 // execution-id order (SELECT ... FOR UPDATE, so seq-less events from several
-// machines get distinct seqs), the events go in with one multi-row
-// INSERT ... ON CONFLICT (execution, seq) DO NOTHING, the keys that were taken
-// are compared with what is stored (duplicate or conflict), and the summaries
-// are written back before COMMIT. Serialization failures, deadlocks and broken
+// machines get distinct seqs), the events go in with multi-row
+// INSERT ... ON CONFLICT (execution, seq) DO NOTHING (or COPY, for seqs above
+// the locked run's max_seq, which no stored event can hold), the keys that
+// were taken are compared with what is stored (duplicate or conflict), and
+// the summaries are written back before COMMIT. Serialization failures, deadlocks and broken
 // connections retry the whole batch with the same seqs within the busy budget.
 // The class's methods are spread by concern:
 //   open.cc         connecting, the session settings, the schema, the display name
@@ -108,6 +109,9 @@ class PostgresEventStore final : public EventStore {
   pg::RunSummaries summaries_;
   std::unordered_map<std::string, int64_t> graphs_;  // text -> graphs.id; cleared by a failure
   std::string split_buffer_;                         // reused by payload_layout::Split
+  // Whether rows whose seq is above their run's max_seq go in by COPY; false
+  // once a COPY found such a key taken (see TryAppend).
+  bool copy_fresh_rows_ = true;
   // Set while COMMIT is in flight: a connection lost then leaves the outcome unknown.
   bool commit_in_flight_ = false;
 

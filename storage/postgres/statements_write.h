@@ -37,6 +37,9 @@ inline constexpr char kInsertEvents[] =
     "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::smallint[], "
     "$5::text[], $6::text[], $7::integer[], $8::bigint[]) "
     "ON CONFLICT (execution, seq) DO NOTHING RETURNING execution, seq";
+// Rows whose keys cannot be taken yet (copy_rows.h's format).
+inline constexpr char kCopyEvents[] =
+    "COPY event_log(execution, seq, ts_us, type, node, data, layout, graph) FROM STDIN";
 // The stored events under keys that were taken.
 inline constexpr char kFindEvents[] =
     "SELECT e.execution, e.seq, e.ts_us, e.type, e.node, e.layout, e.data, g.text "
@@ -60,6 +63,10 @@ inline constexpr char kFindRunNodes[] =
     "SELECT execution, node, declared, parent, position, name, type, state, state_seq, "
     "start_seq, start_us, end_us, progress, progress_seq, error_message "
     "FROM run_nodes WHERE execution = ANY($1::bigint[])";
+// Rows the table does not have yet (their run is locked: nobody else adds them).
+inline constexpr char kCopyRunNodes[] =
+    "COPY run_nodes(execution, node, declared, parent, position, name, type, state, state_seq, "
+    "start_seq, start_us, end_us, progress, progress_seq, error_message) FROM STDIN";
 inline constexpr char kUpsertRunNodesName[] = "extrace_upsert_run_nodes";
 inline constexpr char kUpsertRunNodes[] =
     "INSERT INTO run_nodes(execution, node, declared, parent, position, name, type, state, "

@@ -7,6 +7,7 @@
 
 #include "format/event_json.h"
 #include "storage/log_format.h"
+#include "storage/postgres/copy_rows.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/postgres/statements_write.h"
 #include "storage/postgres/stored_data.h"
@@ -74,6 +75,7 @@ void RunSummaries::LoadNodes(Connection& db, const std::vector<RunRow*>& runs) {
   for (int i = 0; i < rows.rows(); ++i) {
     RunRow* run = by_id.at(rows.Int64(i, 0));
     NodeRow& node = run->nodes[rows.String(i, 1)];
+    node.stored = true;
     node.declared = rows.Bool(i, 2);
     node.parent = rows.OptionalString(i, 3);
     node.position = rows.OptionalInt64(i, 4);
@@ -173,28 +175,45 @@ void RunSummaries::Apply(const Event& event, const payload_layout::Pieces& piece
   }
 }
 
+namespace {
+
+// One run_nodes row into `column(k)`, the sink of column k (write_sql's order).
+template <typename Column>
+void AddNodeRow(int64_t run, const std::string& node_id, const NodeRow& n, Column&& column) {
+  column(0).Add(run);
+  column(1).Add(std::string_view(node_id));
+  column(2).Add(n.declared);
+  column(3).Add(n.parent);
+  column(4).Add(n.position);
+  column(5).Add(n.name);
+  column(6).Add(n.type);
+  column(7).Add(n.state);
+  column(8).Add(n.state_seq);
+  column(9).Add(n.start_seq);
+  column(10).Add(n.start_us);
+  column(11).Add(n.end_us);
+  column(12).Add(n.progress);
+  column(13).Add(n.progress_seq);
+  column(14).Add(n.error_message);
+}
+
+}  // namespace
+
 void RunSummaries::Flush(Connection& db) {
   constexpr int kRunColumns = 13, kNodeColumns = 15;
   TextArray run[kRunColumns], node[kNodeColumns];
+  CopyRows new_nodes;
   for (auto& [execution_id, r] : runs_) {
     for (auto& [node_id, n] : r.nodes) {
       if (!n.dirty) continue;
-      node[0].Add(r.id);
-      node[1].Add(node_id);
-      node[2].Add(n.declared);
-      node[3].Add(n.parent);
-      node[4].Add(n.position);
-      node[5].Add(n.name);
-      node[6].Add(n.type);
-      node[7].Add(n.state);
-      node[8].Add(n.state_seq);
-      node[9].Add(n.start_seq);
-      node[10].Add(n.start_us);
-      node[11].Add(n.end_us);
-      node[12].Add(n.progress);
-      node[13].Add(n.progress_seq);
-      node[14].Add(n.error_message);
+      if (n.stored) {
+        AddNodeRow(r.id, node_id, n, [&](int k) -> TextArray& { return node[k]; });
+      } else {
+        AddNodeRow(r.id, node_id, n, [&](int) -> CopyRows& { return new_nodes; });
+        new_nodes.EndRow();
+      }
       n.dirty = false;
+      n.stored = true;
     }
     if (!r.dirty) continue;
     run[0].Add(r.id);
@@ -222,6 +241,7 @@ void RunSummaries::Flush(Connection& db) {
     for (const TextArray& column : node) params.Add(column.Text());
     db.ExecPrepared(write_sql::kUpsertRunNodesName, write_sql::kUpsertRunNodes, params);
   }
+  if (new_nodes.rows() > 0) db.CopyIn(write_sql::kCopyRunNodes, new_nodes.text());
 }
 
 }  // namespace pg

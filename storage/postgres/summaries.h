@@ -23,7 +23,8 @@ namespace extrace::pg {
 
 // One run_nodes row: the facts, and the declaration from the declaring `started`.
 struct NodeRow : summary_rules::NodeRunFacts {
-  bool dirty = false;  // changed since read: Flush writes it
+  bool dirty = false;   // changed since read: Flush writes it
+  bool stored = false;  // the table has the row (else Flush copies it in: the run is locked)
   std::optional<std::string> parent, name, type;
   std::optional<int64_t> position;
 };

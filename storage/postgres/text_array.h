@@ -4,67 +4,37 @@
 // Not thread-safe: one per column being built.
 #pragma once
 
-#include <fmt/format.h>
-
-#include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "storage/postgres/field_writer.h"
+
 namespace extrace::pg {
 
-class TextArray {
+class TextArray : public FieldWriter<TextArray> {
  public:
-  void Add(int64_t value) {
-    Separate();
-    text_ += fmt::format_int(value).str();
-  }
-  void Add(double value) {
-    Separate();
-    fmt::format_to(std::back_inserter(text_), "{}", value);
-  }
-  void Add(bool value) {
-    Separate();
-    text_ += value ? 't' : 'f';
-  }
-  void Add(const char* value) { Add(std::string_view(value)); }
+  static constexpr char kNull[] = "NULL";
   // Quoted, so nothing in it (commas, braces, "NULL") is read as syntax.
-  void Add(std::string_view value) {
-    Separate();
-    text_ += '"';
+  static void AppendString(std::string& text, std::string_view value) {
+    text += '"';
     for (char c : value) {
-      if (c == '"' || c == '\\') text_ += '\\';
-      text_ += c;
+      if (c == '"' || c == '\\') text += '\\';
+      text += c;
     }
-    text_ += '"';
+    text += '"';
   }
-  void AddNull() {
-    Separate();
-    text_ += "NULL";
-  }
-  template <typename T>
-  void Add(const std::optional<T>& value) {
-    if (value)
-      Add(*value);
-    else
-      AddNull();
-  }
+  void Separate() { text_ += count_++ > 0 ? ',' : '{'; }
+
   bool empty() const { return count_ == 0; }
   size_t size() const { return count_; }
   // The literal, closed.
-  std::string Text() const { return text_ + '}'; }
+  std::string Text() const { return count_ == 0 ? "{}" : text_ + '}'; }
   void Clear() {
-    // Not `text_ = "{"`: GCC 12 warns falsely about it (-Wrestrict) when inlined.
     text_.clear();
-    text_ += '{';
     count_ = 0;
   }
 
  private:
-  void Separate() {
-    if (count_++ > 0) text_ += ',';
-  }
-  std::string text_ = "{";
   size_t count_ = 0;
 };
 
