@@ -439,6 +439,35 @@ TEST_CASE("PostgreSQL refuses appends to a store opened read-only", "[postgres]"
   CHECK(pg.Count("SELECT count(*) FROM event_log") == 0);
 }
 
+TEST_CASE("PostgreSQL out of reach: the append retries for its budget, then says so",
+          "[postgres]") {
+  PgTestDatabase pg;
+  StoreOptions options;
+  options.busy_retry_budget_ms = 1500;
+  auto store = OpenStore(pg.uri(), options);
+  pg::Connection admin("dbname=postgres");
+  // New connections are refused, and the store's is dropped.
+  admin.Exec("ALTER DATABASE " + pg.name() + " ALLOW_CONNECTIONS false");
+  admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+             pg.name() + "' AND pid <> pg_backend_pid()");
+  auto run = FlowRun("r", 3, 1800000000000, true);
+  auto start = std::chrono::steady_clock::now();
+  auto result = store->Append(std::span<Event>(run));
+  auto waited = std::chrono::steady_clock::now() - start;
+  REQUIRE_FALSE(result.status);
+  CHECK(result.status.error().code == StatusCode::kUnavailable);
+  CHECK_THAT(result.status.error().message, Catch::Contains("cannot reach the store"));
+  CHECK(waited >= std::chrono::milliseconds(1500));
+  for (const Event& event : run) CHECK(event.seq == 0);  // given back
+  // Reachable again: the same store carries on.
+  admin.Exec("ALTER DATABASE " + pg.name() + " ALLOW_CONNECTIONS true");
+  result = store->Append(std::span<Event>(run));
+  INFO((result.status ? "" : result.status.error().message));
+  REQUIRE(result.status);
+  CHECK(result.stored == static_cast<int64_t>(run.size()));
+  CHECK(run.back().seq == static_cast<int64_t>(run.size()));
+}
+
 // Not a test: the write path's rate against psql's \copy of the same rows
 // into a bare table with the same key (the floor of what PostgreSQL takes).
 TEST_CASE("PostgreSQL append rate vs \\copy", "[.pgbench]") {
