@@ -468,6 +468,49 @@ TEST_CASE("PostgreSQL out of reach: the append retries for its budget, then says
   CHECK(run.back().seq == static_cast<int64_t>(run.size()));
 }
 
+TEST_CASE("PostgreSQL keeps the seqs of a COMMIT whose answer was lost", "[postgres]") {
+  PgTestDatabase pg;
+  pg::Connection admin("dbname=postgres");
+  auto store = OpenStore(pg.uri());
+  // COMMIT waits for a standby that does not exist: the transaction is
+  // committed locally, and the connection dropped then never answers it.
+  admin.Exec("ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
+  admin.Exec("SELECT pg_reload_conf()");
+  struct Reset {
+    pg::Connection& admin;
+    ~Reset() {
+      admin.Exec("ALTER SYSTEM RESET synchronous_standby_names");
+      admin.Exec("SELECT pg_reload_conf()");
+    }
+  } reset{admin};
+  auto run = FlowRun("r", 5, 1800000000000, true);
+  AppendResult result;
+  std::thread writer([&] { result = store->Append(std::span<Event>(run)); });
+  bool terminated = false;
+  for (int i = 0; i < 5000 && !terminated; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    terminated = admin
+                     .Exec(
+                         "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM "
+                         "pg_stat_activity WHERE datname = '" +
+                         pg.name() + "' AND wait_event = 'SyncRep'")
+                     .Int64(0, 0) > 0;
+  }
+  admin.Exec("ALTER SYSTEM RESET synchronous_standby_names");
+  admin.Exec("SELECT pg_reload_conf()");
+  writer.join();
+  REQUIRE(terminated);
+  INFO((result.status ? "" : result.status.error().message));
+  REQUIRE(result.status);
+  // The retry found the events it had committed: duplicates, same seqs.
+  CHECK(result.stored + result.duplicates == static_cast<int64_t>(run.size()));
+  CHECK(result.duplicates == static_cast<int64_t>(run.size()));
+  for (size_t i = 0; i < run.size(); ++i) CHECK(run[i].seq == static_cast<int64_t>(i + 1));
+  CHECK(pg.Count("SELECT count(*) FROM event_log") == static_cast<int64_t>(run.size()));
+  CHECK(pg.Rows("SELECT event_count, max_seq FROM executions") ==
+        std::vector<std::string>{fmt::format("{}|{}", run.size(), run.size())});
+}
+
 // Not a test: the write path's rate against psql's \copy of the same rows
 // into a bare table with the same key (the floor of what PostgreSQL takes).
 TEST_CASE("PostgreSQL append rate vs \\copy", "[.pgbench]") {
