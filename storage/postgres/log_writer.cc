@@ -13,7 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
+#include <unordered_map>
 
 #include "format/event_json.h"
 #include "storage/append_errors.h"
@@ -108,13 +108,17 @@ int64_t PostgresEventStore::InternGraph(std::string_view text) {
 }
 
 void PostgresEventStore::LockRuns(std::span<const Event> events) {
-  // Each run's base is its first appended event's timestamp.
-  std::map<std::string_view, int64_t> bases;
-  for (const Event& event : events) bases.try_emplace(event.execution_id, event.timestamp_us);
+  // Each run's base is its first appended event's timestamp. New runs are
+  // created in the order the batch first names them, as SQLite creates them,
+  // so runs that start at the same moment list in the same order on both
+  // stores (the row id breaks the tie). Two batches creating the same new runs
+  // in other orders at once may deadlock: that is retried like any 40P01.
+  std::unordered_map<std::string_view, int64_t> bases;
   pg::TextArray ids, base_us;
-  for (const auto& [id, base] : bases) {
-    ids.Add(id);
-    base_us.Add(base);
+  for (const Event& event : events) {
+    if (!bases.try_emplace(event.execution_id, event.timestamp_us).second) continue;
+    ids.Add(event.execution_id);
+    base_us.Add(event.timestamp_us);
   }
   pg::Params params;
   params.Add(ids.Text()).Add(base_us.Text());

@@ -5,13 +5,15 @@
 
 namespace extrace::pg::write_sql {
 
-// --- Locking the batch's runs: the missing ones are created (in execution id
-// order, as the lock below, so two writers creating the same runs cannot
-// deadlock), then every one is locked for this transaction.
+// --- Locking the batch's runs: the missing ones are created (in the order the
+// batch first names them, the order SQLite gives their row ids), then every
+// one is locked for this transaction in execution id order (two writers that
+// lock the same runs cannot deadlock on them).
 inline constexpr char kInsertRunsName[] = "extrace_insert_runs";
 inline constexpr char kInsertRuns[] =
     "INSERT INTO executions(execution_id, base_us) "
-    "SELECT r.id, r.base FROM unnest($1::text[], $2::bigint[]) AS r(id, base) ORDER BY r.id "
+    "SELECT r.id, r.base FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(id, base, n) "
+    "ORDER BY r.n "
     "ON CONFLICT (execution_id) DO NOTHING";
 // The columns RunRow is read from (summaries.cc, ReadRun).
 inline constexpr char kLockRuns[] =
