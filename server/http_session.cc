@@ -10,6 +10,7 @@
 #include "server/request_guard.h"
 #include "server/router.h"
 #include "server/sessions.h"
+#include "storage/event_store.h"
 
 namespace extrace::server {
 namespace {
@@ -187,12 +188,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                        options().cors_origin);
   }
 
-  // The store's path is the server's business: error messages name its file only.
+  // Where the store is is the server's business: error messages name its file
+  // (or PostgreSQL database) only, never its folder, host or user.
   void WithoutStorePath(Reply& reply) const {
-    const std::string& path = options().db_path;
+    const std::string path = EventStore::DisplayName(options().db_path);
     if (reply.status < 400 || path.empty()) return;
-    size_t slash = path.find_last_of('/');
-    std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    std::string name = path.substr(0, path.find('?'));
+    if (size_t slash = name.find_last_of('/'); slash != std::string::npos)
+      name = name.substr(slash + 1);
     for (size_t at = reply.body.find(path); at != std::string::npos;
          at = reply.body.find(path, at + name.size()))
       reply.body.replace(at, path.size(), name);

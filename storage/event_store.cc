@@ -24,6 +24,10 @@ std::string EventStore::SqlitePath(const std::string& path) {
   return std::string(rest);
 }
 
+std::string EventStore::DisplayName(const std::string& path) {
+  return IsPostgresUri(path) ? RedactedUri(path) : SqlitePath(path);
+}
+
 Result<std::vector<Event>> EventStore::ReadEvents(const std::string& execution_id) {
   std::vector<Event> events;
   // Growing a vector of a million events copies it many times: size it once.

@@ -52,7 +52,8 @@ int Flows(const GlobalOptions& global, bool json) {
                          rows, {false, true, true, true, true, false, false, true})
                  .c_str(),
              stdout);
-  if (rows.empty()) std::printf("(no flows in %s)\n", global.db_path.c_str());
+  if (rows.empty())
+    std::printf("(no flows in %s)\n", EventStore::DisplayName(global.db_path).c_str());
   return kExitOk;
 }
 

@@ -126,7 +126,8 @@ int List(const GlobalOptions& global, const ListOptions& options) {
                          rows, {false, false, false, false, true, true, false})
                  .c_str(),
              stdout);
-  if (runs->empty()) std::printf("(no runs match in %s)\n", global.db_path.c_str());
+  if (runs->empty())
+    std::printf("(no runs match in %s)\n", EventStore::DisplayName(global.db_path).c_str());
   return kExitOk;
 }
 

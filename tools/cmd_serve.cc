@@ -115,7 +115,7 @@ int Serve(const GlobalOptions& global, const ServeOptions& options) {
     // Standard output, first line: scripts and tests read the port from it.
     std::printf("extrace serve: listening on http://%s%s%s:%u/ (store %s)\n", v6 ? "[" : "",
                 address.c_str(), v6 ? "]" : "", static_cast<unsigned>(port),
-                global.db_path.c_str());
+                EventStore::DisplayName(global.db_path).c_str());
     std::fflush(stdout);
   });
   if (!status) return Fail("serve", status.error());
