@@ -107,10 +107,6 @@ void Suite::Postgres() {
   WriteBothForms(jsonl, csv, count);
   double ingest_seconds = 0, copy_seconds = 0;
   {
-    PgDatabase db("extrace_bench_ingest");
-    ingest_seconds = RunChecked({c_.cli, "--db", db.uri(), "ingest", jsonl}).wall_seconds;
-  }
-  {
     PgDatabase db("extrace_bench_copy");
     RunChecked(Psql(db.name(),
                     "CREATE TABLE bare (execution bigint NOT NULL, seq bigint NOT NULL, "
@@ -118,6 +114,10 @@ void Suite::Postgres() {
                     "PRIMARY KEY (execution, seq))"));
     copy_seconds = RunChecked(Psql(db.name(), "\\copy bare FROM '" + csv + "' WITH (FORMAT csv)"))
                        .wall_seconds;
+  }
+  {
+    PgDatabase db("extrace_bench_ingest");
+    ingest_seconds = RunChecked({c_.cli, "--db", db.uri(), "ingest", jsonl}).wall_seconds;
   }
   fs::remove(jsonl);
   fs::remove(csv);
