@@ -29,7 +29,6 @@ using cli_test::FullRun;
 using cli_test::ListJson;
 using cli_test::StartedLine;
 using testing::ChildProcess;
-using testing::PgDatabase;
 using testing::ProcessResult;
 using testing::RunCli;
 using testing::TempDir;
@@ -213,7 +212,7 @@ TEST_CASE("copy refuses a store copied into itself and names a missing source", 
 
 TEST_CASE("copy SQLite to PostgreSQL and back gives the same documents", "[cli][copy][postgres]") {
   TempDir dir;
-  PgDatabase pg;
+  pg_test::Database pg;
   std::string from = dir.File("from.db"), back = dir.File("back.db");
   IngestGolden(from);
   CliOk(from, {"ingest"}, ManyRuns(20, 3000));

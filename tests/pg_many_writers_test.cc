@@ -26,7 +26,6 @@ namespace extrace {
 namespace {
 
 using testing::ChildProcess;
-using testing::PgDatabase;
 using testing::ProcessResult;
 using testing::RunCli;
 using testing::TempDir;
@@ -89,7 +88,7 @@ void RequireWhole(EventStore& store, const std::string& id, int64_t n) {
 }
 
 TEST_CASE("postgres: 4 recorders and 2 ingests append while 2 readers read", "[postgres]") {
-  PgDatabase pg;
+  pg_test::Database pg;
   TempDir dir;
   const std::string uri = pg.uri();
   constexpr int kRecorders = 4, kIngests = 2;
@@ -176,12 +175,12 @@ TEST_CASE("postgres: 4 recorders and 2 ingests append while 2 readers read", "[p
     for (int r = 0; r < kIngestRuns; ++r)
       RequireWhole(**store, fmt::format("ingest-{}-{}", p, r), kIngestEvents);
   // Nothing else: the whole log is the sum of the runs.
-  CHECK(pg.Sql("SELECT count(*) FROM event_log") ==
-        fmt::format("{}\n", kRecorders * (kRecorded + 1) + kIngests * kIngestRuns * kIngestEvents));
+  CHECK(pg.Connect().Exec("SELECT count(*) FROM event_log").Int64(0, 0) ==
+        kRecorders * (kRecorded + 1) + kIngests * kIngestRuns * kIngestEvents);
 }
 
 TEST_CASE("postgres: seq-less events of one run from 2 processes get distinct seqs", "[postgres]") {
-  PgDatabase pg;
+  pg_test::Database pg;
   const std::string uri = pg.uri();
   constexpr int64_t kPerWriter = 3000;
   const auto deadline = Clock::now() + kBudget;

@@ -1,52 +1,41 @@
-// A fresh PostgreSQL database for one [postgres] test, on the server that
-// pg_virtualenv started (PGHOST, PGPORT, PGUSER, PGPASSWORD in the
-// environment): created with createdb, dropped (--force) on destruction. Without
-// PGHOST the test fails saying how to run it: a missing server must not pass.
+// What the PostgreSQL store tests share: a fresh database on the server the
+// environment names (PGHOST, PGPORT, PGUSER, PGPASSWORD: pg_virtualenv sets
+// them), dropped at the end; and a copy of a SQLite store's rows into it, so
+// the read side can be compared with the SQLite backend's on the same content
+// before (and independently of) the PostgreSQL write path.
 #pragma once
 
-#include <unistd.h>
-
-#include <atomic>
-#include <catch2/catch.hpp>
-#include <cstdlib>
 #include <string>
 
-#include "test_support.h"
+#include "storage/postgres/connection.h"
 
-namespace extrace::testing {
+namespace extrace::pg_test {
 
-class PgDatabase {
+// CREATE DATABASE extrace_test_<random> on construction, DROP ... WITH (FORCE)
+// on destruction. Fails the test (never skips) when PGHOST is unset.
+class Database {
  public:
-  PgDatabase() {
-    const char* host = std::getenv("PGHOST");
-    if (!host || !*host)
-      FAIL(
-          "PGHOST is unset: [postgres] tests need a PostgreSQL server; run them inside "
-          "`pg_virtualenv -v 15 ...` (make test does)");
-    static std::atomic<int> counter{0};
-    name_ = "extrace_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-    ProcessResult made = RunProcess("/usr/bin/createdb", {name_});
-    INFO("createdb: " << made.err);
-    REQUIRE(made.exit_code == 0);
-  }
-  ~PgDatabase() { RunProcess("/usr/bin/dropdb", {"--force", "--if-exists", name_}); }
-  PgDatabase(const PgDatabase&) = delete;
-  PgDatabase& operator=(const PgDatabase&) = delete;
+  Database();
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
 
   const std::string& name() const { return name_; }
-  // The store's URI: no host, so libpq takes the server from the PG* variables.
+  // postgresql:///NAME: libpq takes the host, port, user and password from the environment.
   std::string uri() const { return "postgresql:///" + name_; }
-  // One SQL statement through psql; its unaligned, tuples-only output.
-  std::string Sql(const std::string& sql) const {
-    ProcessResult result =
-        RunProcess("/usr/bin/psql", {"-XAtq", "-v", "ON_ERROR_STOP=1", "-d", name_, "-c", sql});
-    INFO("psql: " << result.err);
-    REQUIRE(result.exit_code == 0);
-    return result.out;
-  }
+  // A connection of its own (a second machine, or the test's hand on the rows).
+  pg::Connection Connect() const { return pg::Connection("dbname=" + name_); }
 
  private:
   std::string name_;
 };
 
-}  // namespace extrace::testing
+// Copies every row of the SQLite store at `sqlite_path` (executions, graphs,
+// event_log, run_nodes, with interned strings put back as text and the same
+// ids) into `db`, whose schema is already there and whose tables are empty.
+void CopySqliteRows(const std::string& sqlite_path, pg::Connection& db);
+
+// A random lower-case suffix for names of databases and roles.
+std::string RandomSuffix();
+
+}  // namespace extrace::pg_test

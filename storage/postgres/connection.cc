@@ -125,6 +125,23 @@ Result Connection::ExecPrepared(const char* name, const char* sql, const Params&
                               nullptr, nullptr, 0));
 }
 
+void Connection::CopyIn(std::string_view copy_sql, std::string_view data) {
+  PGresult* started = PQexec(conn_.get(), std::string(copy_sql).c_str());
+  if (started == nullptr || PQresultStatus(started) != PGRES_COPY_IN) {
+    Check(started);  // throws the server's reason
+    throw Failure("XX000", "COPY did not start");
+  }
+  PQclear(started);
+  // A failed send leaves the reason in the connection; the result below says it.
+  if (PQputCopyData(conn_.get(), data.data(), static_cast<int>(data.size())) == 1)
+    PQputCopyEnd(conn_.get(), nullptr);
+  // The COPY's own result, then the end of the results.
+  PGresult* raw = PQgetResult(conn_.get());
+  for (PGresult* more = PQgetResult(conn_.get()); more != nullptr; more = PQgetResult(conn_.get()))
+    PQclear(more);
+  Check(raw);
+}
+
 Transaction::Transaction(Connection& connection, std::string_view begin) : connection_(connection) {
   connection_.Exec(begin);
 }

@@ -80,17 +80,23 @@ Error PostgresEventStore::DescribeUnexpected(std::string_view what) const {
   return extrace::DescribeUnexpected(display_, what);
 }
 
+void PostgresEventStore::ApplySessionSettings() {
+  db_.Exec(options_.durability == Durability::kFull ? "SET synchronous_commit = on"
+                                                    : "SET synchronous_commit = off");
+  // A lock held longer than this is reported as busy (55P03) and retried by
+  // appends within their budget, as SQLite's busy timeout.
+  db_.Exec(fmt::format("SET lock_timeout = {}", options_.busy_timeout_ms));
+  // Compiling a query costs 10-20 ms, more than any of ours takes to run.
+  db_.Exec("SET jit = off");
+  // A reader cannot change the store, whatever it runs (a read-only
+  // migration only reads).
+  if (options_.read_only) db_.Exec("SET default_transaction_read_only = on");
+}
+
 Status PostgresEventStore::Init() {
   auto migrated = Guarded<int>("opening the schema", [&]() -> Result<int> {
-    db_.Exec(options_.durability == Durability::kFull ? "SET synchronous_commit = on"
-                                                      : "SET synchronous_commit = off");
-    // A lock held longer than this is reported as busy (55P03) and retried by
-    // appends within their budget, as SQLite's busy timeout.
-    db_.Exec(fmt::format("SET lock_timeout = {}", options_.busy_timeout_ms));
-    auto migrated = MigratePostgres(db_, display_, options_.read_only);
-    // A reader cannot change the store, whatever it runs.
-    if (options_.read_only) db_.Exec("SET default_transaction_read_only = on");
-    return migrated;
+    ApplySessionSettings();
+    return MigratePostgres(db_, display_, options_.read_only);
   });
   if (!migrated) return tl::unexpected(migrated.error());
   return {};

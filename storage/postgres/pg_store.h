@@ -4,10 +4,11 @@
 // run_statuses.h), so every command gives the same documents on either.
 // Appends run one transaction per batch: the batch's runs are locked in
 // execution-id order (SELECT ... FOR UPDATE, so seq-less events from several
-// machines get distinct seqs), the events go in with one multi-row
-// INSERT ... ON CONFLICT (execution, seq) DO NOTHING, the keys that were taken
-// are compared with what is stored (duplicate or conflict), and the summaries
-// are written back before COMMIT. Serialization failures, deadlocks and broken
+// machines get distinct seqs), the events go in with multi-row
+// INSERT ... ON CONFLICT (execution, seq) DO NOTHING (or COPY, for seqs above
+// the locked run's max_seq, which no stored event can hold), the keys that
+// were taken are compared with what is stored (duplicate or conflict), and
+// the summaries are written back before COMMIT. Serialization failures, deadlocks and broken
 // connections retry the whole batch with the same seqs within the busy budget.
 // The class's methods are spread by concern:
 //   open.cc         connecting, the session settings, the schema, the display name
@@ -30,6 +31,7 @@
 #include "storage/event_store.h"
 #include "storage/payload_layout.h"
 #include "storage/postgres/connection.h"
+#include "storage/postgres/summaries.h"
 #include "storage/retry.h"
 #include "storage/summary_rules.h"
 
@@ -75,9 +77,61 @@ class PostgresEventStore final : public EventStore {
   template <typename T, typename Body>
   Result<T> Guarded(std::string_view what, Body&& body);
 
-  // --- log_writer.cc and summaries.cc (the write path's state) go here.
+  // --- open.cc: the session settings (durability, how long a lock is waited
+  // for, read-only); Init applies them, and Append again after a reconnect.
+  void ApplySessionSettings();
+
+  // --- log_writer.cc and summaries.cc: the write path.
+  // How far one transaction got with a batch's first events.
+  struct PrefixOutcome {
+    // Set when the event at `failed_index` cannot go in (a conflict, seqs used
+    // up): nothing was committed, the caller retries the events before it.
+    std::optional<Error> failure;
+    size_t failed_index = 0;
+    int64_t stored = 0;
+    std::vector<size_t> duplicate_indices;
+  };
+  // One attempt at the whole batch: the validation, then transactions over
+  // ever shorter prefixes until one commits. Throws pg::Failure.
+  [[nodiscard]] AppendResult TryAppend(std::span<Event> events, std::vector<size_t>& assigned);
+  // One transaction over `events` (a prefix of the batch): commits, or rolls
+  // back and names the first event that cannot go in.
+  PrefixOutcome AppendPrefix(std::span<Event> events, std::vector<size_t>& assigned);
+  // Creates the runs that are missing and locks them all (summaries_ holds them).
+  void LockRuns(std::span<const Event> events);
+  // The graphs id of a `started` graph, stored when new.
+  int64_t InternGraph(std::string_view text);
+  // After a failed transaction: ids it handed out were rolled back.
+  void ForgetTxnCaches();
+  // Reconnects a broken connection (and re-applies the session settings).
+  void EnsureConnected();
+
+  pg::RunSummaries summaries_;
+  std::unordered_map<std::string, int64_t> graphs_;  // text -> graphs.id; cleared by a failure
+  std::string split_buffer_;                         // reused by payload_layout::Split
+  // Whether rows whose seq is above their run's max_seq go in by COPY; false
+  // once a COPY found such a key taken (see TryAppend).
+  bool copy_fresh_rows_ = true;
+  // Set while COMMIT is in flight: a connection lost then leaves the outcome unknown.
+  bool commit_in_flight_ = false;
 
   // --- log_reader.cc and sql_console.cc (the read path's state) go here.
+  // ListRuns with a limit and no status to match: the first `limit` runs that
+  // match (`match`, numbered parameters in `params`), with their run trees.
+  std::vector<RunSummary> ListRunsPage(const std::string& match, const pg::Params& params,
+                                       size_t limit);
+  // The text of graph `id`, cached (graphs are never changed or deleted, and
+  // identity values are never reused); nullptr when there is no such graph.
+  const std::string* GraphText(int64_t id);
+  [[nodiscard]] Status RunQuery(
+      const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
+      const std::function<void(const std::vector<std::optional<std::string>>&,
+                               const std::vector<bool>&)>& row);
+
+  std::unordered_map<int64_t, std::string> graph_texts_;
+  // ChangeCounter: the snapshot seen last, and how often it changed.
+  std::string last_snapshot_;
+  int64_t changes_ = 0;
 
   std::string display_;
   StoreOptions options_;

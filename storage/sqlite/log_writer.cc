@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "format/event_json.h"
+#include "storage/append_errors.h"
 #include "storage/log_format.h"
 #include "storage/sqlite/sqlite_store.h"
 
@@ -138,10 +139,6 @@ void SqliteEventStore::ResetStatements() {
   node_summary_.Forget();
 }
 
-std::string SqliteEventStore::DescribeStored(const std::string& execution_id, int64_t seq) {
-  return fmt::format("executionId \"{}\" seq {}", execution_id, seq);
-}
-
 SqliteEventStore::EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunInTxn& run) {
   int64_t node_id = event.node_id.empty() ? 0 : InternString(event.node_id);
   auto pieces = payload_layout::Split(event.type, event.data_json, split_buffer_);
@@ -173,15 +170,7 @@ SqliteEventStore::EventKeyOutcome SqliteEventStore::AppendOne(Event& event, RunI
       throw SQLite::Exception("stored event has a corrupt data layout", SQLITE_CORRUPT);
     find.reset();
     if (stored == event) return {EventKeyOutcome::kDuplicate, {}};
-    auto brief = [](const Event& e) {
-      return fmt::format("{{type {}, timestamp {}, nodeId \"{}\", data {}}}", EventTypeName(e.type),
-                         e.timestamp_us / 1000.0, e.node_id,
-                         e.data_json.empty() ? "{}" : e.data_json);
-    };
-    return {
-        EventKeyOutcome::kConflict,
-        fmt::format("seq: conflict: {} is stored as {}, the new event is {}",
-                    DescribeStored(event.execution_id, event.seq), brief(stored), brief(event))};
+    return {EventKeyOutcome::kConflict, append_errors::Conflict(stored, event).message};
   }
   ApplySummaries(event, pieces, run);
   return {EventKeyOutcome::kStored, {}};
@@ -195,20 +184,14 @@ AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<si
     // The store's own check: a caller that skipped EventParser cannot store
     // data that no reader could parse back.
     if (!CanonicalizeDataObject(event.data_json)) {
-      result.status = MakeError(
-          StatusCode::kInvalidInput,
-          fmt::format("data: not a JSON object (executionId \"{}\", {})", event.execution_id,
-                      event.seq ? fmt::format("seq {}", event.seq)
-                                : fmt::format("event {} of the batch", i + 1)));
+      result.status = tl::unexpected(append_errors::InvalidData(event, i));
       result.failed_index = i;
       break;
     }
     RunInTxn& run = TouchRun(event.execution_id, event.timestamp_us);
     if (event.seq == 0) {
       if (run.max_seq >= kMaxSeq) {
-        result.status = MakeError(StatusCode::kInvalidInput,
-                                  fmt::format("seq: run \"{}\" has used every seq up to {}",
-                                              event.execution_id, kMaxSeq));
+        result.status = tl::unexpected(append_errors::SeqsExhausted(event.execution_id, kMaxSeq));
         result.failed_index = i;
         break;
       }

@@ -123,7 +123,6 @@ class SqliteEventStore final : public EventStore {
   const DeclaredRun* Declaration(const std::string& data_json);
   int64_t InternString(const std::string& value);
   int64_t InternGraph(std::string_view text);
-  std::string DescribeStored(const std::string& execution_id, int64_t seq);
   void ForgetTxnCaches();
   void ForgetTxnCachesNoThrow() noexcept;
   void ResetStatements();
