@@ -71,6 +71,11 @@ CopyTotals CopyRuns(EventStore& from, EventStore& to, const CopyOptions& options
     totals.status = tl::unexpected(runs.error());
     return totals;
   }
+  // Oldest first; runs of one time in the order the source lists them (child
+  // runs a filter brought in after them).
+  std::stable_sort(runs->begin(), runs->end(), [](const RunSummary& a, const RunSummary& b) {
+    return a.start_us.value_or(a.last_us.value_or(0)) < b.start_us.value_or(b.last_us.value_or(0));
+  });
   std::vector<const RunSummary*> to_copy;
   int64_t total_events = 0;
   for (const auto& run : *runs) {
@@ -92,9 +97,25 @@ CopyTotals CopyRuns(EventStore& from, EventStore& to, const CopyOptions& options
   buffer.reserve(batch);
   int64_t read = 0;
   // Small runs share a batch: one transaction per run would make copying many
-  // short runs as slow as the destination's commits.
+  // short runs as slow as the destination's commits. But runs that list at the
+  // same time go to separate batches, in copy order: ListRuns orders them by
+  // the store's own row order, which a backend may assign within one batch in
+  // an order of its own (PostgreSQL: by execution id), so that `list` would
+  // show them in another order than the source does.
+  std::set<int64_t> times_in_buffer;
+  auto flush = [&]() {
+    times_in_buffer.clear();
+    return Flush(to, buffer, totals);
+  };
   for (const RunSummary* run : to_copy) {
     ++totals.runs_copied;
+    const int64_t listed_at = run->start_us.value_or(run->last_us.value_or(0));
+    if (times_in_buffer.count(listed_at))
+      if (Status flushed = flush(); !flushed) {
+        totals.status = std::move(flushed);
+        return totals;
+      }
+    times_in_buffer.insert(listed_at);
     int64_t after = 0;
     while (true) {
       size_t before = buffer.size();
@@ -109,7 +130,7 @@ CopyTotals CopyRuns(EventStore& from, EventStore& to, const CopyOptions& options
       if (got > 0) after = buffer.back().seq;
       read += static_cast<int64_t>(got);
       if (buffer.size() >= batch) {
-        if (Status flushed = Flush(to, buffer, totals); !flushed) {
+        if (Status flushed = flush(); !flushed) {
           totals.status = std::move(flushed);
           return totals;
         }
@@ -119,7 +140,7 @@ CopyTotals CopyRuns(EventStore& from, EventStore& to, const CopyOptions& options
       if (got < batch - before) break;
     }
   }
-  if (Status flushed = Flush(to, buffer, totals); !flushed) totals.status = std::move(flushed);
+  if (Status flushed = flush(); !flushed) totals.status = std::move(flushed);
   if (options.progress) options.progress(read, total_events);
   return totals;
 }
