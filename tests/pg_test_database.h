@@ -5,7 +5,9 @@
 // before (and independently of) the PostgreSQL write path.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "storage/postgres/connection.h"
 
@@ -25,6 +27,29 @@ class Database {
   std::string uri() const { return "postgresql:///" + name_; }
   // A connection of its own (a second machine, or the test's hand on the rows).
   pg::Connection Connect() const { return pg::Connection("dbname=" + name_); }
+
+  // Every row of `sql` as text, columns joined by '|', each cell through
+  // `cell(is_null, text, column)`.
+  template <typename Cell>
+  std::vector<std::string> Rows(const std::string& sql, Cell&& cell) const {
+    pg::Connection db = Connect();
+    auto result = db.Exec(sql);
+    std::vector<std::string> rows;
+    for (int r = 0; r < result.rows(); ++r) {
+      std::string row;
+      for (int c = 0; c < result.columns(); ++c) {
+        if (c) row += '|';
+        row += cell(result.IsNull(r, c), result.String(r, c), c);
+      }
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+  // The same with NULL as "NULL".
+  std::vector<std::string> Rows(const std::string& sql) const {
+    return Rows(sql, [](bool null, std::string text, int) { return null ? "NULL" : text; });
+  }
+  int64_t Count(const std::string& sql) const { return Connect().Exec(sql).Int64(0, 0); }
 
  private:
   std::string name_;
