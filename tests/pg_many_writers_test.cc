@@ -175,7 +175,7 @@ TEST_CASE("postgres: 4 recorders and 2 ingests append while 2 readers read", "[p
     for (int r = 0; r < kIngestRuns; ++r)
       RequireWhole(**store, fmt::format("ingest-{}-{}", p, r), kIngestEvents);
   // Nothing else: the whole log is the sum of the runs.
-  CHECK(pg.Connect().Exec("SELECT count(*) FROM event_log").Int64(0, 0) ==
+  CHECK(pg.Count("SELECT count(*) FROM event_log") ==
         kRecorders * (kRecorded + 1) + kIngests * kIngestRuns * kIngestEvents);
 }
 

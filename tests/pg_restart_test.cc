@@ -61,17 +61,12 @@ std::string BigFile(int runs, int events) {
   return lines;
 }
 
-// One number from a connection of its own (the server restarts between calls).
-int64_t Number(const pg_test::Database& db, const std::string& sql) {
-  return db.Connect().Exec(sql).Int64(0, 0);
-}
-
 // How many runs' stored events are not exactly seqs 1..max(seq), each once.
 int64_t RunsWithHoles(const pg_test::Database& db) {
-  return Number(db,
-                "SELECT count(*) FROM (SELECT execution, count(*) AS n, count(DISTINCT seq) AS d, "
-                "max(seq) AS m, min(seq) AS f FROM event_log GROUP BY execution) r "
-                "WHERE n <> m OR d <> n OR f <> 1");
+  return db.Count(
+      "SELECT count(*) FROM (SELECT execution, count(*) AS n, count(DISTINCT seq) AS d, "
+      "max(seq) AS m, min(seq) AS f FROM event_log GROUP BY execution) r "
+      "WHERE n <> m OR d <> n OR f <> 1");
 }
 
 TEST_CASE("postgres: server restarted during an ingest leaves a clean prefix, a rerun completes",
@@ -89,7 +84,7 @@ TEST_CASE("postgres: server restarted during an ingest leaves a clean prefix, a 
   while (Clock::now() < deadline && !ingest.AtEnd()) {
     int64_t stored = 0;
     try {
-      stored = Number(db, "SELECT count(*) FROM event_log");
+      stored = db.Count("SELECT count(*) FROM event_log");
     } catch (const pg::Failure&) {  // the ingest has not created the schema yet
     }
     if (stored >= 20000) {
@@ -119,11 +114,10 @@ TEST_CASE("postgres: server restarted during an ingest leaves a clean prefix, a 
   ProcessResult rerun = testing::RunCli({"--db", db.uri(), "ingest", file});
   INFO("rerun stderr: " << rerun.err);
   REQUIRE(rerun.exit_code == 0);
-  CHECK(Number(db, "SELECT count(*) FROM event_log") == int64_t{kRuns} * kEvents);
-  CHECK(Number(db, "SELECT count(DISTINCT execution) FROM event_log") == kRuns);
+  CHECK(db.Count("SELECT count(*) FROM event_log") == int64_t{kRuns} * kEvents);
+  CHECK(db.Count("SELECT count(DISTINCT execution) FROM event_log") == kRuns);
   CHECK(RunsWithHoles(db) == 0);
-  CHECK(Number(db, "SELECT count(*) FROM runs WHERE event_count <> " + std::to_string(kEvents)) ==
-        0);
+  CHECK(db.Count("SELECT count(*) FROM runs WHERE event_count <> " + std::to_string(kEvents)) == 0);
 }
 
 }  // namespace
