@@ -19,8 +19,9 @@ BENCH_BUILD ?= build-bench
 JOBS       ?= $(shell nproc)
 DEB_PACKAGES := cmake make g++ sqlite3 libsqlite3-dev libsqlitecpp-dev libboost-json1.81-dev libboost1.81-dev \
                 catch2 libcli11-dev libfmt-dev libexpected-dev
-# Only the benchmarks need these (make bench-deps).
-BENCH_PACKAGES := libbenchmark-dev
+# Only the benchmarks need these (make bench-deps); postgresql: the server and
+# pg_virtualenv (postgresql-common) for the PostgreSQL cases.
+BENCH_PACKAGES := libbenchmark-dev postgresql postgresql-common
 
 # Installs those of the Debian packages $(1) that are missing (needs root).
 define install_missing
@@ -167,12 +168,17 @@ bench-build: bench-deps
 	  -DEXTRACE_BUILD_TESTS=OFF -DEXTRACE_WERROR=ON
 	cmake --build $(BENCH_BUILD) -j$(JOBS) --target extrace_bench
 
+# The suite runs inside pg_virtualenv: a throwaway PostgreSQL 15 for its
+# PostgreSQL cases (-t: a cluster folder of its own, so that it never meets
+# another pg_virtualenv's), removed when the suite ends.
+BENCH_PG = pg_virtualenv -t -v 15
+
 bench: bench-build
-	$(BENCH_BUILD)/bin/extrace-bench --out docs/benchmarks.md --command "make bench"
+	$(BENCH_PG) $(BENCH_BUILD)/bin/extrace-bench --out docs/benchmarks.md --command "make bench"
 	$(MAKE) --no-print-directory bench-ts
 
 bench-quick: bench-build
-	$(BENCH_BUILD)/bin/extrace-bench --quick --out $(BENCH_BUILD)/benchmarks-quick.md \
+	$(BENCH_PG) $(BENCH_BUILD)/bin/extrace-bench --quick --out $(BENCH_BUILD)/benchmarks-quick.md \
 	  --command "make bench-quick"
 	$(MAKE) --no-print-directory bench-ts BENCH_TS_ARGS=--quick
 

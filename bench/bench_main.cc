@@ -74,11 +74,12 @@ int main(int argc, char** argv) {
         std::stringstream list(value());
         for (std::string name; std::getline(list, name, ',');) config.only.insert(name);
       } else {
-        std::fprintf(stderr,
-                     "usage: extrace-bench [--scale S | --quick] [--out FILE] [--cli PATH] "
-                     "[--micro PATH] [--work DIR] [--only micro,hot,sustained,naive,"
-                     "ingest,projection,queries,memory,serve,serve-ingest,serve-live,serve-reads] "
-                     "[--command TEXT] [--keep]\n");
+        std::fprintf(
+            stderr,
+            "usage: extrace-bench [--scale S | --quick] [--out FILE] [--cli PATH] "
+            "[--micro PATH] [--work DIR] [--only micro,hot,sustained,naive,"
+            "ingest,projection,queries,pg,memory,serve,serve-ingest,serve-live,serve-reads] "
+            "[--command TEXT] [--keep]\n");
         return 2;
       }
     }

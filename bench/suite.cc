@@ -69,6 +69,7 @@ void Suite::Run() {
   if (c_.Wants("ingest")) Ingest();
   if (c_.Wants("projection")) Projection();
   if (c_.Wants("queries")) Queries();
+  if (c_.Wants("pg")) Postgres();
   if (c_.Wants("memory")) Memory();
   if (c_.Wants("serve") || c_.Wants("serve-ingest")) ServeIngest();
   if (c_.Wants("serve") || c_.Wants("serve-live")) ServeLive();

@@ -112,6 +112,12 @@ class Suite {
 
   // suite_queries.cc
   void Queries();
+  // The queries over a store (`store`: its name in the rows, empty for SQLite).
+  void QueriesOn(const std::string& db, const std::string& store);
+
+  // suite_postgres.cc: ingest into PostgreSQL against psql \copy, and the
+  // queries on PostgreSQL (skipped, with a note, without PGHOST).
+  void Postgres();
 
   // suite_serve.cc: `extrace serve` over HTTP. Ingest by 4 producers against
   // `extrace ingest` of the same events; the delay from a POST's answer to

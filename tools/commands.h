@@ -72,6 +72,16 @@ int Regressions(const GlobalOptions& global, const RegressionOptions& options);
 int Report(const GlobalOptions& global, const std::string& id,
            const std::vector<std::string>& compare, const std::string& output);
 
+// tools/cmd_copy.cc: `extrace copy`, runs from one store to another (any
+// backends; storage/store_copy.h). Needs no --db: both stores are named.
+struct CopyCommandOptions {
+  std::string from;   // a store: SQLite path (or sqlite:PATH) or postgresql:// URI
+  std::string to;     // created (SQLite) or migrated when new
+  std::string flow;   // only runs of this flow, with their child runs
+  std::string since;  // only runs started at or after (ISO 8601 or epoch ms)
+};
+int Copy(const CopyCommandOptions& options);
+
 // tools/cmd_serve.cc: `extrace serve`, the HTTP server (server/server.h).
 struct ServeOptions {
   std::string listen = "127.0.0.1:7117";  // HOST:PORT, [V6]:PORT or PORT

@@ -128,6 +128,26 @@ int main(int argc, char** argv) {
                      "the HTML file, - for standard output (default: report-<id>.html or "
                      "compare-<a>-<b>.html here)");
 
+  CopyCommandOptions copy_options;
+  auto* copy = app.add_subcommand(
+      "copy", "copy runs from one store to another (SQLite <-> PostgreSQL); a rerun resumes");
+  copy->add_option("--from", copy_options.from,
+                   "the store to read: a SQLite file (sqlite:PATH) or a postgresql:// URI")
+      ->required();
+  copy->add_option("--to", copy_options.to,
+                   "the store to append to (a new SQLite file is created, a new database migrated)")
+      ->required();
+  copy->add_option("--flow", copy_options.flow,
+                   "only runs of this flow (root node id), with their child runs");
+  copy->add_option("--since", copy_options.since,
+                   "only runs started at or after (ISO 8601 or epoch ms), with their child runs");
+  copy->footer(
+      "Copies every selected run whose events the destination does not all hold yet, in seq\n"
+      "order, a few thousand events per transaction; runs already there whole are skipped\n"
+      "unread, so a second copy copies nothing and an interrupted one resumes where it stopped.\n"
+      "Events stored under the same (executionId, seq) with other content stop the copy (exit\n"
+      "4). --db is not used. Prints: copied N runs (E events), M already there.");
+
   ServeOptions serve_options;
   auto* serve = app.add_subcommand(
       "serve", "HTTP ingest, JSON API, live event streams and the runs in a browser");
@@ -204,6 +224,7 @@ int main(int argc, char** argv) {
     if (*flows) return Flows(global, json);
     if (*regressions) return Regressions(global, regression);
     if (*report) return Report(global, report_id, report_compare, report_output);
+    if (*copy) return Copy(copy_options);
     if (*serve) return Serve(global, serve_options);
     if (*tail) return Tail(global, tail_options);
   } catch (const std::exception& e) {

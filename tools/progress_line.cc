@@ -10,21 +10,12 @@
 #include <cstdlib>
 #include <utility>
 
+#include "tools/text_format.h"
+
 namespace extrace::cli {
 namespace {
 
 constexpr int kDefaultColumns = 100;
-
-// 1234567 -> "1,234,567".
-std::string Grouped(int64_t value) {
-  std::string digits = std::to_string(value < 0 ? -value : value);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return value < 0 ? "-" + out : out;
-}
 
 std::string Bytes(int64_t bytes) {
   auto b = static_cast<double>(bytes);

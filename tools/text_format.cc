@@ -10,6 +10,17 @@
 
 namespace extrace::cli {
 
+// 1234567 -> "1,234,567".
+std::string Grouped(int64_t value) {
+  std::string digits = std::to_string(value < 0 ? -value : value);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return value < 0 ? "-" + out : out;
+}
+
 std::string IsoTime(int64_t micros) {
   int64_t seconds = micros >= 0 ? micros / 1'000'000 : (micros - 999'999) / 1'000'000;
   int64_t millis = (micros - seconds * 1'000'000) / 1000;
