@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "test_backend.h"
+
 extern char** environ;
 
 namespace extrace::testing {
@@ -27,8 +29,16 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  for (const auto& [name, database] : databases_) DropTestDatabase(database);
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TempDir::Store(const std::string& name) const {
+  if (!PostgresBackend()) return File(name);
+  auto found = databases_.find(name);
+  if (found == databases_.end()) found = databases_.emplace(name, CreateTestDatabase()).first;
+  return PostgresUri(found->second);
 }
 
 namespace {
