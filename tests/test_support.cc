@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -28,8 +29,34 @@ TempDir::TempDir() {
   path_ = pattern;
 }
 
+namespace {
+
+// The SQLite database files under `folder` (by their header).
+std::vector<std::string> SqliteFilesUnder(const std::filesystem::path& folder) {
+  static constexpr char kHeader[16] = "SQLite format 3";  // and its '\0'
+  std::vector<std::string> found;
+  std::error_code error;
+  for (auto it = std::filesystem::recursive_directory_iterator(folder, error);
+       !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+    if (!it->is_regular_file(error)) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    char header[16] = {};
+    if (in.read(header, sizeof header) && std::equal(header, header + 16, kHeader))
+      found.push_back(it->path().string());
+  }
+  return found;
+}
+
+}  // namespace
+
 TempDir::~TempDir() {
   for (const auto& [name, database] : databases_) DropTestDatabase(database);
+  // A PostgreSQL run of a test that still made a SQLite store (a path that
+  // did not go through Store()) would pass on SQLite without saying so.
+  if (PostgresBackend() && !sqlite_files_allowed_)
+    for (const auto& file : SqliteFilesUnder(path_))
+      FAIL_CHECK("a SQLite database in PostgreSQL mode: "
+                 << file << " (take the store from TempDir::Store)");
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
 }

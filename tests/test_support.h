@@ -29,10 +29,14 @@ class TempDir {
   // the URI of a fresh database made on first use of `name` and dropped with
   // this folder. Throws (failing the test) when PostgreSQL mode has no server.
   std::string Store(const std::string& name) const;
+  // In PostgreSQL mode a SQLite database left in this folder fails the test (a
+  // store that bypassed Store()); a test that means to make one says so here.
+  void AllowSqliteFiles() { sqlite_files_allowed_ = true; }
 
  private:
   std::filesystem::path path_;
   mutable std::map<std::string, std::string> databases_;  // name -> PostgreSQL database
+  bool sqlite_files_allowed_ = false;
 };
 
 struct ProcessResult {
