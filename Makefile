@@ -2,7 +2,7 @@
 # it needs when they are missing (run as root on Debian 12).
 #   make demo   build, then record a real run into ./extrace.db and show it
 #   make test   build, then run the test suite (ctest): SQLite, then the store, golden,
-#               query and CLI tests again on a throwaway PostgreSQL 15 (pg_virtualenv);
+#               query, CLI and serve tests again on a throwaway PostgreSQL 15 (pg_virtualenv);
 #               then the TypeScript client's tests (make test-ts: installs nodejs and
 #               npm when node is missing)
 #   make install PREFIX=/opt/extrace   the CLI, headers, libraries, find_package(extrace)

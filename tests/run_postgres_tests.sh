@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The PostgreSQL half of the suite: ctest's pg/ entries (label `postgres`, the
-# store, golden, query and CLI tests again with EXTRACE_TEST_BACKEND=postgres)
+# store, golden, query, CLI and serve tests again with EXTRACE_TEST_BACKEND=postgres)
 # against a throwaway PostgreSQL cluster that Debian's pg_virtualenv creates,
 # exports PGHOST/PGPORT/PGUSER/PGPASSWORD for, and removes afterwards.
 #
