@@ -1,8 +1,10 @@
 # extrace: the two commands (and a few more). Each installs the Debian packages
 # it needs when they are missing (run as root on Debian 12).
 #   make demo   build, then record a real run into ./extrace.db and show it
-#   make test   build, then run the test suite (ctest), then the TypeScript client's
-#               tests (make test-ts: installs nodejs and npm when node is missing)
+#   make test   build, then run the test suite (ctest): SQLite, then the store, golden,
+#               query, CLI and serve tests again on a throwaway PostgreSQL 15 (pg_virtualenv);
+#               then the TypeScript client's tests (make test-ts: installs nodejs and
+#               npm when node is missing)
 #   make install PREFIX=/opt/extrace   the CLI, headers, libraries, find_package(extrace)
 #   make tsan   the recorder and writer tests under TSan (build-tsan/)
 #   make tidy / make format-check   clang-tidy and clang-format over the sources
@@ -17,11 +19,16 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 BENCH_BUILD ?= build-bench
 JOBS       ?= $(shell nproc)
+# The PostgreSQL the tests run against: its server package below, pg_virtualenv
+# (postgresql-common) makes a throwaway cluster of it.
+PG_VERSION := 15
 DEB_PACKAGES := cmake make g++ sqlite3 libsqlite3-dev libsqlitecpp-dev libboost-json1.81-dev libboost1.81-dev \
-                catch2 libcli11-dev libfmt-dev libexpected-dev
-# Only the benchmarks need these (make bench-deps); postgresql: the server and
-# pg_virtualenv (postgresql-common) for the PostgreSQL cases.
-BENCH_PACKAGES := libbenchmark-dev postgresql postgresql-common
+                catch2 libcli11-dev libfmt-dev libexpected-dev \
+                libpq-dev postgresql-$(PG_VERSION) postgresql-common
+# The pg/ half of ctest (label postgres) under pg_virtualenv; fails when it ran none.
+RUN_PG_TESTS = tests/run_postgres_tests.sh
+# Only the benchmarks need these (make bench-deps).
+BENCH_PACKAGES := libbenchmark-dev postgresql-$(PG_VERSION) postgresql-common
 
 # Installs those of the Debian packages $(1) that are missing (needs root).
 define install_missing
@@ -51,7 +58,8 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 test: build node-deps
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300 -LE browser
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300 -LE 'browser|postgres'
+	$(RUN_PG_TESTS) $(BUILD) $(PG_VERSION) --output-on-failure -j$(JOBS) --timeout 300
 	$(RUN_TS_TESTS)
 
 # The TypeScript client (clients/typescript, the npm package extrace-client): node and
@@ -80,7 +88,8 @@ test-ts: deps node-deps
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEXTRACE_SANITIZE=ON -DEXTRACE_WERROR=ON
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600 -LE browser
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600 -LE 'browser|postgres'
+	$(RUN_PG_TESTS) $(ASAN_BUILD) $(PG_VERSION) --output-on-failure -j$(JOBS) --timeout 600
 
 # The HTML report and serve's pages in a real browser (ctest label `browser`, left out
 # of `make test`): headless Chromium loads them, screenshots them and checks the DOM.
@@ -171,7 +180,7 @@ bench-build: bench-deps
 # The suite runs inside pg_virtualenv: a throwaway PostgreSQL 15 for its
 # PostgreSQL cases (-t: a cluster folder of its own, so that it never meets
 # another pg_virtualenv's), removed when the suite ends.
-BENCH_PG = pg_virtualenv -t -v 15
+BENCH_PG = pg_virtualenv -t -o port=$$(shuf -i 20000-29999 -n 1) -v $(PG_VERSION)
 
 bench: bench-build
 	$(BENCH_PG) $(BENCH_BUILD)/bin/extrace-bench --out docs/benchmarks.md --command "make bench"

@@ -32,7 +32,7 @@ std::string CaseFile(const std::string& name) {
 }
 
 std::unique_ptr<EventStore> StoreWithText(const TempDir& dir, std::istream& in) {
-  auto store = EventStore::Open(dir.File("t.db"));
+  auto store = EventStore::Open(dir.Store("t.db"));
   REQUIRE(store.has_value());
   EventParser parser;
   std::vector<Event> events;
@@ -375,7 +375,7 @@ ProcessResult Cli(const std::string& db, std::vector<std::string> args) {
 }
 
 std::string NestedDb(const TempDir& dir) {
-  std::string db = dir.File("cli.db");
+  std::string db = dir.Store("cli.db");
   ProcessResult ingest = Cli(db, {"ingest", CaseFile("nested_runs")});
   INFO(ingest.err);
   REQUIRE(ingest.exit_code == 0);

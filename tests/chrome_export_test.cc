@@ -166,7 +166,7 @@ ChromeTrace ExportChrome(const std::string& db, const std::string& id) {
 
 TEST_CASE("chrome export of nested groups and a child run", "[export][chrome]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   ChromeTrace trace = ExportChrome(db, "nested-run");
 
@@ -232,7 +232,7 @@ TEST_CASE("chrome export of nested groups and a child run", "[export][chrome]") 
 
 TEST_CASE("chrome export of a failed run: errors as instants and args", "[export][chrome]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   ChromeTrace trace = ExportChrome(db, "failed-run");
   const auto& b = *trace.Get("B").args;
@@ -259,7 +259,7 @@ TEST_CASE("chrome export of a failed run: errors as instants and args", "[export
 TEST_CASE("chrome export of an incomplete run: open slices end at the last event",
           "[export][chrome]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   ChromeTrace trace = ExportChrome(db, "open-run");
   const int64_t last_event = kBaseUs + 5000;
@@ -295,7 +295,7 @@ void CheckEveryProjectedInterval(const ChromeTrace& trace,
 TEST_CASE("chrome export keeps a root's own interval, and a child run's root's",
           "[export][chrome]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::Ingest(db, testing::LeafRootRun("leaf-root", "leaf-child") +
                           testing::RootWithChildRun("root-owner", "root-child"));
 
@@ -344,7 +344,7 @@ TEST_CASE("chrome export of the Atomiton conductor's real streams", "[export][ch
   for (const std::string& file : testing::AtomitonStreams()) {
     INFO(file);
     TempDir dir;
-    std::string db = dir.File("t.db");
+    std::string db = dir.Store("t.db");
     testing::Ingest(db, testing::ReadFile(file));
     ChromeTrace trace = ExportChrome(db, "latest");
     CHECK(trace.slices.size() >= 2);
@@ -355,7 +355,7 @@ TEST_CASE("chrome export of the Atomiton conductor's real streams", "[export][ch
 
 TEST_CASE("chrome export: failures exit with their documented codes", "[export][chrome]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   auto unknown_run = ExportCli(db, {"export", "no-such-run", "--format", "chrome"});
   CHECK(unknown_run.exit_code == 5);
@@ -371,7 +371,7 @@ TEST_CASE("chrome export: failures exit with their documented codes", "[export][
 
 TEST_CASE("chrome export to a file", "[export][chrome]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   std::string file = dir.File("run.json");
   auto result = ExportCli(db, {"export", "nested-run", "--format", "chrome", "-o", file});

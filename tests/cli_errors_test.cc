@@ -35,7 +35,7 @@ using testing::WriteFile;
 
 TEST_CASE("cli show events and export of an unknown run exit 5", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   CliOk(db, {"ingest"}, FullRun("run-1"));
   auto args = GENERATE(
       std::vector<std::string>{"show", "nope"}, std::vector<std::string>{"show", "nope", "--json"},
@@ -48,7 +48,7 @@ TEST_CASE("cli show events and export of an unknown run exit 5", "[cli]") {
   CHECK(result.out.empty());
 }
 
-TEST_CASE("cli reading a database file that does not exist exits 5", "[cli]") {
+TEST_CASE("cli reading a database file that does not exist exits 5", "[cli][sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("missing.db");
   auto args = GENERATE(std::vector<std::string>{"show", "run-1"}, std::vector<std::string>{"list"},
@@ -61,7 +61,7 @@ TEST_CASE("cli reading a database file that does not exist exits 5", "[cli]") {
   CHECK_FALSE(std::filesystem::exists(db));
 }
 
-TEST_CASE("cli database with a newer schema exits 10", "[cli]") {
+TEST_CASE("cli database with a newer schema exits 10", "[cli][sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
   CliOk(db, {"ingest"}, FullRun("run-1"));
@@ -76,7 +76,7 @@ TEST_CASE("cli database with a newer schema exits 10", "[cli]") {
   CHECK_THAT(result.err, Contains("99"));
 }
 
-TEST_CASE("cli corrupt database exits 9", "[cli]") {
+TEST_CASE("cli corrupt database exits 9", "[cli][sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
   std::string garbage;
@@ -118,7 +118,7 @@ class ReadOnlyFolder {
   std::string folder_;
 };
 
-TEST_CASE("cli ingest into a database without write permission exits 7", "[cli]") {
+TEST_CASE("cli ingest into a database without write permission exits 7", "[cli][sqlite-only]") {
   TempDir dir;
   std::string folder = dir.File("ro");
   std::filesystem::create_directory(folder);
@@ -145,7 +145,8 @@ TEST_CASE("cli ingest into a database without write permission exits 7", "[cli]"
 // a live folder): committed events sit in trace.db-wal. Read from a folder the
 // reader may not write, they must not silently go missing, and the existing
 // file must not be reported as missing.
-TEST_CASE("cli reading a copied store with a pending WAL in a read-only folder", "[cli]") {
+TEST_CASE("cli reading a copied store with a pending WAL in a read-only folder",
+          "[cli][sqlite-only]") {
   TempDir dir;
   std::string folder = dir.File("ro");
   std::filesystem::create_directory(folder);
@@ -186,7 +187,7 @@ TEST_CASE("cli reading a copied store with a pending WAL in a read-only folder",
   }
 }
 
-TEST_CASE("cli usage errors exit 2", "[cli]") {
+TEST_CASE("cli usage errors exit 2", "[cli][no-store]") {
   auto args =
       GENERATE(std::vector<std::string>{"frobnicate"}, std::vector<std::string>{},
                std::vector<std::string>{"show"}, std::vector<std::string>{"list", "--bogus"});

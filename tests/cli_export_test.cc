@@ -29,7 +29,7 @@ using testing::TempDir;
 
 TEST_CASE("cli export -o - and report -o - write to standard output", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   CliOk(db, {"ingest"}, FullRun("run-1"));
   std::string shown = CliOk(db, {"show", "run-1", "--json"});
   CHECK(CliOk(db, {"export", "run-1", "-o", "-"}) == shown);
@@ -43,7 +43,7 @@ TEST_CASE("cli export -o - and report -o - write to standard output", "[cli]") {
 
 TEST_CASE("cli events lists a run in seq order and filters by node", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   // Stored out of order: events come back by seq.
   CliOk(db, {"ingest"},
         CompletedLine("run-1", 5, "1759900000030") + "\n" + FullRun("run-1") + FullRun("other"));
@@ -70,7 +70,7 @@ TEST_CASE("cli events lists a run in seq order and filters by node", "[cli]") {
 
 TEST_CASE("cli export writes the same JSON as show --json", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   CliOk(db, {"ingest"}, FullRun("run-1"));
   std::string shown = CliOk(db, {"show", "run-1", "--json"});
   auto trace = boost::json::parse(shown).as_object();
@@ -90,7 +90,7 @@ TEST_CASE("cli export writes the same JSON as show --json", "[cli]") {
 
 TEST_CASE("cli export --no-snapshots leaves out allNodes and nothing else", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   CliOk(db, {"ingest"},
         FullRun("run-1") +
             R"({"executionId":"run-1","seq":6,"timestamp":1759900000031,"type":"progress",)"

@@ -31,7 +31,7 @@ using testing::WriteFile;
 
 TEST_CASE("cli ingest from a file", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   WriteFile(dir.File("run.jsonl"), FullRun("run-1"));
   ProcessResult result = Cli(db, {"ingest", dir.File("run.jsonl")});
   INFO(result.err);
@@ -43,7 +43,7 @@ TEST_CASE("cli ingest from a file", "[cli]") {
 
 TEST_CASE("cli ingest from standard input", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   ProcessResult result = Cli(db, {"ingest"}, FullRun("run-1") + FullRun("run-2"));
   INFO(result.err);
   CHECK(result.exit_code == 0);
@@ -55,7 +55,7 @@ TEST_CASE("cli ingest from standard input", "[cli]") {
 // Issue 9 item 1: `-` is standard input, as across Unix tooling.
 TEST_CASE("cli ingest - reads standard input", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   ProcessResult result = Cli(db, {"ingest", "-"}, FullRun("run-1"));
   INFO(result.err);
   CHECK(result.exit_code == 0);
@@ -72,7 +72,7 @@ TEST_CASE("cli ingest - reads standard input", "[cli]") {
 
 TEST_CASE("cli ingest of several files stores them all", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   WriteFile(dir.File("one.jsonl"), FullRun("run-1"));
   WriteFile(dir.File("two.jsonl"), FullRun("run-2"));
   CHECK(CliOk(db, {"ingest", dir.File("one.jsonl"), dir.File("two.jsonl")}) ==
@@ -130,7 +130,7 @@ TEST_CASE("cli ingest stops at a bad line naming its number and field", "[cli]")
   }));
   INFO(bad.what);
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   std::string input = StartedLine("run-1", 1, "1759900000000") + "\n" +
                       StateLine("run-1", 2, "1759900000010", "a", "executing") + "\n\n" + bad.line +
                       "\n" + CompletedLine("run-1", 5, "1759900000050") + "\n";
@@ -165,7 +165,7 @@ TEST_CASE("cli ingest stops at a bad line naming its number and field", "[cli]")
 
 TEST_CASE("cli ingest of a bad first line stores nothing", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   ProcessResult result = Cli(db, {"ingest"}, "garbage\n" + FullRun("run-1"));
   CHECK(result.exit_code == 3);
   CHECK_THAT(result.err, StartsWith("line 1: "));
@@ -181,14 +181,14 @@ TEST_CASE("cli ingest of a graph with an undeclared ancestor is invalid input", 
       R"({"executionId":"run-1","seq":1,"timestamp":1759900000000,"type":"started","data":{"rootNodeId":"f",)"
       R"("nodes":[{"id":"f","name":"F","type":"g"},{"id":"a","name":"A","type":"t","parentId":"g"},)"
       R"({"id":"g","name":"G","type":"g","parentId":"nowhere"}]}})";
-  ProcessResult result = Cli(dir.File("trace.db"), {"ingest"}, line + "\n");
+  ProcessResult result = Cli(dir.Store("trace.db"), {"ingest"}, line + "\n");
   CHECK(result.exit_code == 3);
   CHECK_THAT(result.err, StartsWith("line 1: data.nodes[2].parentId: "));
 }
 
 TEST_CASE("cli ingest of a conflicting seq exits 4 naming the line", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   CliOk(db, {"ingest"}, FullRun("run-1"));
   std::string file = dir.File("retry.jsonl");
   // Line 1 is an identical retry, line 2 new, line 3 conflicts with stored seq 3, line 4 is never
@@ -210,7 +210,7 @@ TEST_CASE("cli ingest of a conflicting seq exits 4 naming the line", "[cli]") {
 
 TEST_CASE("cli ingest of a conflict inside one input", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   std::string input = StartedLine("run-1", 1, "1759900000000") + "\n" +
                       StateLine("run-1", 2, "1759900000010", "a", "executing") + "\n" +
                       StateLine("run-1", 2, "1759900000011", "a", "executing") + "\n";
@@ -225,7 +225,7 @@ TEST_CASE("cli ingest of a conflict inside one input", "[cli]") {
 // own fault is not reported (one error line per command, tools/commands.h).
 TEST_CASE("cli ingest reports only the first fault when a conflict precedes a bad line", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   std::string input = CompletedLine("run-1", 1, "1759900000000") + "\n" +
                       CompletedLine("run-1", 1, "1759900000001") + "\n" + "garbage\n";
   ProcessResult result = Cli(db, {"ingest"}, input);
@@ -237,7 +237,7 @@ TEST_CASE("cli ingest reports only the first fault when a conflict precedes a ba
 
 TEST_CASE("cli re-ingest of the same file stores only duplicates", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   std::string file = dir.File("run.jsonl");
   WriteFile(file, FullRun("run-1"));
   CHECK(CliOk(db, {"ingest", file}) == "stored 5 events, 0 duplicates\n");
@@ -249,19 +249,21 @@ TEST_CASE("cli re-ingest of the same file stores only duplicates", "[cli]") {
 
 TEST_CASE("cli ingest of a missing file exits 5 and stores nothing", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   WriteFile(dir.File("good.jsonl"), FullRun("run-1"));
   ProcessResult result = Cli(db, {"ingest", dir.File("good.jsonl"), dir.File("missing.jsonl")});
   CHECK(result.exit_code == 5);
   CHECK_THAT(result.err, Contains("missing.jsonl"));
   CHECK(LineCount(result.err) == 1);
-  // Every file is checked before the first is stored.
-  if (std::filesystem::exists(db)) CHECK(EventCount(db, "run-1") == 0);
+  // Every file is checked before the first is stored: either no store was made
+  // (no SQLite file, no schema in the fresh PostgreSQL database: list exits 5)
+  // or it holds nothing of run-1.
+  if (Cli(db, {"list"}).exit_code != 5) CHECK(EventCount(db, "run-1") == 0);
 }
 
 TEST_CASE("cli ingest accepts blank lines and CRLF line endings", "[cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   std::string input = "\r\n" + StartedLine("run-1", 1, "1759900000000") + "\r\n\r\n   \r\n\t\n" +
                       StateLine("run-1", 2, "1759900000010", "a", "executing") + "\r\n\n" +
                       CompletedLine("run-1", 3, "1759900000020");  // no line break at the end

@@ -26,7 +26,7 @@ ProcessResult Cli(const std::string& db, std::vector<std::string> args) {
 }
 
 std::string DbWith(const TempDir& dir, const std::vector<std::string>& cases) {
-  std::string db = dir.File("cli.db");
+  std::string db = dir.Store("cli.db");
   std::vector<std::string> args{"ingest"};
   for (const auto& name : cases) args.push_back(CaseFile(name));
   ProcessResult ingest = Cli(db, args);
@@ -114,7 +114,7 @@ TEST_CASE("cli compare: unknown id exits 5, ambiguous prefix exits 3, one line o
   CHECK(std::count(ambiguous.err.begin(), ambiguous.err.end(), '\n') == 1);
   ProcessResult prefix = Cli(db, {"compare", "etl-1", "etl-3", "--json"});
   CHECK(prefix.exit_code == 0);
-  ProcessResult no_db = Cli(dir.File("missing.db"), {"compare", "a", "b"});
+  ProcessResult no_db = Cli(dir.Store("missing.db"), {"compare", "a", "b"});
   CHECK(no_db.exit_code == 5);
 }
 

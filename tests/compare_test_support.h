@@ -42,7 +42,7 @@ inline void Append(EventStore& store, std::istream& in) {
 }
 
 inline std::unique_ptr<EventStore> StoreWithCase(const TempDir& dir, const std::string& name) {
-  auto store = EventStore::Open(dir.File("t.db"));
+  auto store = EventStore::Open(dir.Store("t.db"));
   REQUIRE(store.has_value());
   std::ifstream in(CaseFile(name));
   REQUIRE(in.good());

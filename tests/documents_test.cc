@@ -153,7 +153,8 @@ TEST_CASE("flows document: counts, newest flow first, lastRun as listed, duratio
   CHECK(list_text.find(last_run) != std::string::npos);
 }
 
-TEST_CASE("flows json keeps the last 20 ended runs and skips runs without a flow", "[documents]") {
+TEST_CASE("flows json keeps the last 20 ended runs and skips runs without a flow",
+          "[documents][no-store]") {
   std::vector<RunSummary> runs;  // newest first, as ListRuns
   for (int i = 25; i >= 1; --i) {
     RunSummary run;

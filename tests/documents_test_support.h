@@ -71,7 +71,7 @@ inline std::string TwoFlows() {
 
 struct Store {
   testing::TempDir dir;
-  std::string db = dir.File("docs.db");
+  std::string db = dir.Store("docs.db");
   std::unique_ptr<EventStore> store;
 
   Store() {

@@ -76,7 +76,7 @@ std::string RepeatUtf8(const std::string& unit, size_t count) {
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
-TEST_CASE("event_json a complete event parses into every field", "[event_json]") {
+TEST_CASE("event_json a complete event parses into every field", "[event_json][no-store]") {
   Event event = Accepted(StateChange(R"({"state":"executing"})"));
   CHECK(event.execution_id == "run");
   CHECK(event.seq == 2);
@@ -86,7 +86,7 @@ TEST_CASE("event_json a complete event parses into every field", "[event_json]")
   CHECK(event.data_json == R"({"state":"executing"})");
 }
 
-TEST_CASE("event_json executionId is required and not empty", "[event_json]") {
+TEST_CASE("event_json executionId is required and not empty", "[event_json][no-store]") {
   CHECK_THAT(ErrorOf(Line(R"("timestamp":1,"type":"completed")")), StartsWith("executionId: "));
   CHECK_THAT(ErrorOf(Line(R"("executionId":"","timestamp":1,"type":"completed")")),
              StartsWith("executionId: "));
@@ -97,7 +97,7 @@ TEST_CASE("event_json executionId is required and not empty", "[event_json]") {
 }
 
 TEST_CASE("event_json executionId is at most 256 characters counted as characters",
-          "[event_json]") {
+          "[event_json][no-store]") {
   auto line = [](const std::string& id) {
     return Line(R"("executionId":")" + id + R"(","timestamp":1,"type":"completed")");
   };
@@ -115,7 +115,8 @@ TEST_CASE("event_json executionId is at most 256 characters counted as character
   CHECK(Accepted(line(std::string(255, 'x') + "\\u00e9")).execution_id.size() == 257);
 }
 
-TEST_CASE("event_json seq is optional and else an integer of at least 1", "[event_json]") {
+TEST_CASE("event_json seq is optional and else an integer of at least 1",
+          "[event_json][no-store]") {
   auto line = [](const std::string& seq) {
     return Line(R"("executionId":"run",)" + seq + R"("timestamp":1,"type":"completed")");
   };
@@ -141,7 +142,7 @@ TEST_CASE("event_json seq is optional and else an integer of at least 1", "[even
   }
 }
 
-TEST_CASE("event_json timestamp is a required number of milliseconds", "[event_json]") {
+TEST_CASE("event_json timestamp is a required number of milliseconds", "[event_json][no-store]") {
   auto line = [](const std::string& ts) {
     return Line(R"("executionId":"run",)" + ts + R"("type":"completed")");
   };
@@ -171,7 +172,7 @@ TEST_CASE("event_json timestamp is a required number of milliseconds", "[event_j
   }
 }
 
-TEST_CASE("event_json type is required and one of the five", "[event_json]") {
+TEST_CASE("event_json type is required and one of the five", "[event_json][no-store]") {
   auto line = [](const std::string& type) {
     return Line(R"("executionId":"run","timestamp":1)" + type);
   };
@@ -184,7 +185,8 @@ TEST_CASE("event_json type is required and one of the five", "[event_json]") {
   CHECK(Accepted(line(R"(,"type":"error","data":{"message":"boom"})")).type == EventType::kError);
 }
 
-TEST_CASE("event_json nodeId is required for progress and state-change only", "[event_json]") {
+TEST_CASE("event_json nodeId is required for progress and state-change only",
+          "[event_json][no-store]") {
   CHECK_THAT(
       ErrorOf(Line(R"("executionId":"run","timestamp":1,"type":"progress","data":{"progress":5})")),
       StartsWith("nodeId: "));
@@ -201,7 +203,7 @@ TEST_CASE("event_json nodeId is required for progress and state-change only", "[
   CHECK(Accepted(Line(R"("executionId":"run","timestamp":1,"type":"completed")")).node_id.empty());
 }
 
-TEST_CASE("event_json state-change needs a known state", "[event_json]") {
+TEST_CASE("event_json state-change needs a known state", "[event_json][no-store]") {
   CHECK_THAT(ErrorOf(StateChange("{}")), StartsWith("data.state: "));
   CHECK_THAT(ErrorOf(StateChange(R"({"errorMessage":"x"})")), StartsWith("data.state: "));
   CHECK_THAT(ErrorOf(StateChange(R"({"state":"running"})")), StartsWith("data.state: "));
@@ -219,7 +221,7 @@ TEST_CASE("event_json state-change needs a known state", "[event_json]") {
   }
 }
 
-TEST_CASE("event_json progress needs a number from 0 to 100", "[event_json]") {
+TEST_CASE("event_json progress needs a number from 0 to 100", "[event_json][no-store]") {
   CHECK_THAT(ErrorOf(Progress("{}")), StartsWith("data.progress: "));
   CHECK_THAT(ErrorOf(Progress(R"({"progress":null})")), StartsWith("data.progress: "));
   CHECK_THAT(ErrorOf(Progress(R"({"progress":-1})")), StartsWith("data.progress: "));
@@ -234,7 +236,7 @@ TEST_CASE("event_json progress needs a number from 0 to 100", "[event_json]") {
   Accepted(Progress(R"({"progress":33.5,"message":"working"})"));
 }
 
-TEST_CASE("event_json error needs data.message", "[event_json]") {
+TEST_CASE("event_json error needs data.message", "[event_json][no-store]") {
   auto line = [](const std::string& rest) {
     return Line(R"("executionId":"run","timestamp":1,"type":"error")" + rest);
   };
@@ -246,7 +248,7 @@ TEST_CASE("event_json error needs data.message", "[event_json]") {
         R"({"message":"boom","code":7})");
 }
 
-TEST_CASE("event_json started needs rootNodeId and nodes", "[event_json]") {
+TEST_CASE("event_json started needs rootNodeId and nodes", "[event_json][no-store]") {
   CHECK_THAT(ErrorOf(Line(R"("executionId":"run","timestamp":1,"type":"started")")),
              StartsWith("data"));
   CHECK_THAT(GraphError(R"({"nodes":[{"id":"flow","name":"F","type":"group"}]})"),
@@ -265,7 +267,7 @@ TEST_CASE("event_json started needs rootNodeId and nodes", "[event_json]") {
              StartsWith("data.nodes[0].type: "));
 }
 
-TEST_CASE("event_json started root must be among the nodes", "[event_json]") {
+TEST_CASE("event_json started root must be among the nodes", "[event_json][no-store]") {
   std::string message =
       GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"a","name":"A","type":"t"}]})");
   CHECK_THAT(message, StartsWith("data.rootNodeId: "));
@@ -273,7 +275,7 @@ TEST_CASE("event_json started root must be among the nodes", "[event_json]") {
   CHECK_THAT(GraphError(R"({"rootNodeId":"flow","nodes":[]})"), StartsWith("data.rootNodeId: "));
 }
 
-TEST_CASE("event_json started node ids are unique", "[event_json]") {
+TEST_CASE("event_json started node ids are unique", "[event_json][no-store]") {
   std::string message = GraphError(
       R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
       R"({"id":"a","name":"A","type":"t","parentId":"flow"},{"id":"a","name":"A2","type":"t","parentId":"flow"}]})");
@@ -281,7 +283,7 @@ TEST_CASE("event_json started node ids are unique", "[event_json]") {
   CHECK_THAT(message, Contains("\"a\""));
 }
 
-TEST_CASE("event_json started parentId must name a declared node", "[event_json]") {
+TEST_CASE("event_json started parentId must name a declared node", "[event_json][no-store]") {
   std::string message =
       GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
                  R"({"id":"a","name":"A","type":"t","parentId":"nowhere"}]})");
@@ -301,7 +303,7 @@ TEST_CASE("event_json started parentId must name a declared node", "[event_json]
 // The ancestor walk of node 1 reaches node 2, whose own parent is undeclared:
 // that must be reported (for node 2), not thrown.
 TEST_CASE("event_json started undeclared parent of a later ancestor is an error not an exception",
-          "[event_json]") {
+          "[event_json][no-store]") {
   std::string data =
       R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
       R"({"id":"a","name":"A","type":"t","parentId":"g"},{"id":"g","name":"G","type":"group","parentId":"nowhere"}]})";
@@ -315,7 +317,7 @@ TEST_CASE("event_json started undeclared parent of a later ancestor is an error 
   CHECK(event.error().code == StatusCode::kInvalidInput);
 }
 
-TEST_CASE("event_json started parent cycles are refused", "[event_json]") {
+TEST_CASE("event_json started parent cycles are refused", "[event_json][no-store]") {
   SECTION("two nodes parenting each other") {
     CHECK_THAT(
         GraphError(R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
@@ -339,7 +341,8 @@ TEST_CASE("event_json started parent cycles are refused", "[event_json]") {
   }
 }
 
-TEST_CASE("event_json started weight defaults to 1 and must not be negative", "[event_json]") {
+TEST_CASE("event_json started weight defaults to 1 and must not be negative",
+          "[event_json][no-store]") {
   auto graph = [](const std::string& weight) {
     return R"({"rootNodeId":"flow","nodes":[{"id":"flow","name":"F","type":"group"},)"
            R"({"id":"a","name":"A","type":"t","parentId":"flow")" +
@@ -359,7 +362,7 @@ TEST_CASE("event_json started weight defaults to 1 and must not be negative", "[
   CHECK(info->nodes[1].weight == 80.5);
 }
 
-TEST_CASE("event_json started graph is read in declaration order", "[event_json]") {
+TEST_CASE("event_json started graph is read in declaration order", "[event_json][no-store]") {
   auto info = ReadGraph(
       R"({"rootNodeId":"flow","parentExecutionId":"outer","parentNodeId":"g","config":{"k":1},)"
       R"("nodes":[{"id":"flow","name":"Flow","type":"group"},{"id":"b","name":"B","type":"t","parentId":"flow"},)"
@@ -380,7 +383,7 @@ TEST_CASE("event_json started graph is read in declaration order", "[event_json]
   CHECK(Accepted(Started(kGraph)).type == EventType::kStarted);
 }
 
-TEST_CASE("event_json data must be an object", "[event_json]") {
+TEST_CASE("event_json data must be an object", "[event_json][no-store]") {
   for (const char* data : {"[]", "\"x\"", "1", "true"}) {
     INFO(data);
     CHECK_THAT(
@@ -395,7 +398,7 @@ TEST_CASE("event_json data must be an object", "[event_json]") {
             .data_json.empty());
 }
 
-TEST_CASE("event_json a line that is not a JSON object is refused", "[event_json]") {
+TEST_CASE("event_json a line that is not a JSON object is refused", "[event_json][no-store]") {
   for (const char* line :
        {"not json", "{\"executionId\":", "{\"executionId\":\"run\"} trailing", "", "[]",
         "[{\"executionId\":\"run\",\"timestamp\":1,\"type\":\"completed\"}]", "\"event\"", "42",
@@ -408,7 +411,7 @@ TEST_CASE("event_json a line that is not a JSON object is refused", "[event_json
   }
 }
 
-TEST_CASE("event_json one parser parses many lines independently", "[event_json]") {
+TEST_CASE("event_json one parser parses many lines independently", "[event_json][no-store]") {
   EventParser parser;
   REQUIRE_FALSE(parser.Parse("{\"executionId\":"));
   auto good = parser.Parse(R"({"executionId":"run","timestamp":1,"type":"completed"})");
@@ -420,7 +423,7 @@ TEST_CASE("event_json one parser parses many lines independently", "[event_json]
   CHECK(good->execution_id == "other");
 }
 
-TEST_CASE("event_json unknown data fields are kept verbatim", "[event_json]") {
+TEST_CASE("event_json unknown data fields are kept verbatim", "[event_json][no-store]") {
   SECTION("nested objects and arrays in their order") {
     std::string data =
         R"({"state":"completed","extra":{"z":1,"a":[true,null,"s",{"deep":{"x":-2}}]},"note":"h\u00e9"})";

@@ -29,7 +29,7 @@ using testing::TempDir;
 
 TEST_CASE("event_store append stores events and reads them back in seq order", "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   std::vector<Event> events = {StateEvent("r", 3, kT0 + 3, "a", "completed"),
                                StartedEvent("r", 1, kT0),
                                StateEvent("r", 2, kT0 + 2, "a", "executing")};
@@ -49,7 +49,7 @@ TEST_CASE("event_store append stores events and reads them back in seq order", "
 
 TEST_CASE("event_store the identical event again is a duplicate no-op", "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   std::vector<Event> events = {StartedEvent("r", 1, kT0),
                                StateEvent("r", 2, kT0 + 1, "a", "executing")};
   RequireAppended(*store, events);
@@ -74,7 +74,7 @@ TEST_CASE("event_store the identical event again is a duplicate no-op", "[event_
 TEST_CASE("event_store a different event under a stored seq is a conflict naming both",
           "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   RequireAppended(
       *store, {StartedEvent("run-42", 1, kT0), StateEvent("run-42", 2, kT0 + 1, "a", "executing")});
 
@@ -125,7 +125,7 @@ TEST_CASE("event_store a different event under a stored seq is a conflict naming
 
 TEST_CASE("event_store events without seq get the next number of their run", "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   RequireAppended(*store,
                   {StartedEvent("r", 1, kT0), StateEvent("r", 5, kT0 + 1, "a", "executing")});
   std::vector<Event> batch = {StateEvent("r", 0, kT0 + 2, "a", "completed"),
@@ -154,7 +154,7 @@ TEST_CASE("event_store events without seq get the next number of their run", "[e
 TEST_CASE("event_store a seq-less event after the largest seq is refused not wrapped",
           "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   RequireAppended(*store, {StartedEvent("r", kMaxEventSeq, kT0)});
   std::vector<Event> next = {EndEvent("r", 0, kT0 + 1)};
   AppendResult result = AppendAll(*store, next);
@@ -167,7 +167,7 @@ TEST_CASE("event_store a seq-less event after the largest seq is refused not wra
 // every later append for that node wrote a dangling id.
 TEST_CASE("event_store a bad event appended directly leaves the run intact", "[event_store]") {
   TempDir dir;
-  std::string path = dir.File("bad.db");
+  std::string path = dir.Store("bad.db");
   {
     auto store = OpenStore(path);
     RequireAppended(*store, {StartedEvent("r", 1, kT0)});
@@ -202,7 +202,7 @@ TEST_CASE("event_store a bad event appended directly leaves the run intact", "[e
 TEST_CASE("event_store data that is valid JSON but not canonical is stored canonical",
           "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("c.db"));
+  auto store = OpenStore(dir.Store("c.db"));
   Event started = StartedEvent("r", 1, kT0);
   Event state = StateEvent("r", 2, kT0 + 1, "a", "executing");
   state.data_json = "{ \"state\" : \"executing\" ,\n \"note\": [1, 2] }";
@@ -221,7 +221,7 @@ TEST_CASE("event_store data that is valid JSON but not canonical is stored canon
 TEST_CASE("event_store an exception in a caller's visitor comes back as an internal error",
           "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("v.db"));
+  auto store = OpenStore(dir.Store("v.db"));
   RequireAppended(*store, {StartedEvent("r", 1, kT0), EndEvent("r", 2, kT0 + 1)});
   Status status = store->ForEachEvent("r", [](Event&&) { throw std::runtime_error("visitor"); });
   REQUIRE_FALSE(status.has_value());

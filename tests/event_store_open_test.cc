@@ -1,11 +1,15 @@
-// Opening the SQLite event log (storage/event_store.h): creating the file in
-// WAL mode, both durability settings, and how a newer, corrupt, foreign,
-// missing or read-only file is refused.
+// Opening the event log (storage/event_store.h): a fresh store at the current
+// schema version on either backend, both durability settings, a read-only
+// store; and, SQLite only ([sqlite-only]: about its file), creating the file in
+// WAL mode and how a newer, corrupt, foreign, missing or read-only file is
+// refused.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -13,6 +17,7 @@
 #include "format/event_json.h"
 #include "query/trace_loader.h"
 #include "storage/event_store.h"
+#include "test_backend.h"
 #include "test_support.h"
 
 namespace extrace {
@@ -31,7 +36,40 @@ using event_store_test::Stored;
 using event_store_test::Summary;
 using testing::TempDir;
 
-TEST_CASE("event_store open creates the database file in WAL mode", "[event_store]") {
+// Migrations in `folder` (00N_*.sql): the schema version a fresh store gets.
+int MigrationCount(const std::filesystem::path& folder) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    if (entry.path().extension() == ".sql" && std::isdigit(entry.path().filename().string()[0]))
+      ++count;
+  return count;
+}
+
+TEST_CASE("event_store open migrates a fresh store to the current schema version",
+          "[event_store]") {
+  TempDir dir;
+  std::string db = dir.Store("trace.db");
+  {
+    auto store = OpenStore(db);
+    CHECK(store->path() == db);
+  }
+  // The version as the backend keeps it; opening again (writer, then reader)
+  // finds it current and changes nothing.
+  auto version = [&] {
+    if (!testing::PostgresBackend()) return Sqlite(db, "PRAGMA user_version");
+    return testing::PostgresScalar(db, "SELECT version FROM extrace_schema") + "\n";
+  };
+  const std::filesystem::path schema = EXTRACE_SCHEMA_DIR;
+  const int expected = MigrationCount(testing::PostgresBackend() ? schema / "postgres" : schema);
+  CHECK(version() == std::to_string(expected) + "\n");
+  OpenStore(db);
+  StoreOptions reading;
+  reading.read_only = true;
+  OpenStore(db, reading);
+  CHECK(version() == std::to_string(expected) + "\n");
+}
+
+TEST_CASE("event_store open creates the database file in WAL mode", "[event_store][sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
   REQUIRE_FALSE(std::filesystem::exists(db));
@@ -55,7 +93,7 @@ TEST_CASE("event_store open creates the database file in WAL mode", "[event_stor
 TEST_CASE("event_store both durability settings store and reopen", "[event_store]") {
   auto durability = GENERATE(Durability::kNormal, Durability::kFull);
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   StoreOptions options;
   options.durability = durability;
   {
@@ -69,7 +107,7 @@ TEST_CASE("event_store both durability settings store and reopen", "[event_store
   CHECK(Summary(*store, "r").status == RunStatus::kCompleted);
 }
 
-TEST_CASE("event_store a database with a newer schema is refused", "[event_store]") {
+TEST_CASE("event_store a database with a newer schema is refused", "[event_store][sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
   SECTION("an extrace store upgraded by a newer extrace") {
@@ -91,7 +129,7 @@ TEST_CASE("event_store a database with a newer schema is refused", "[event_store
   CHECK(Sqlite(db, "PRAGMA user_version") == "99\n");
 }
 
-TEST_CASE("event_store a file that is not a database is corrupt", "[event_store]") {
+TEST_CASE("event_store a file that is not a database is corrupt", "[event_store][sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
   std::string garbage(8192, '\0');
@@ -108,7 +146,8 @@ TEST_CASE("event_store a file that is not a database is corrupt", "[event_store]
   CHECK(testing::ReadFile(db) == garbage);
 }
 
-TEST_CASE("event_store a database of another application is refused as corrupt", "[event_store]") {
+TEST_CASE("event_store a database of another application is refused as corrupt",
+          "[event_store][sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("other.db");
   Sqlite(db, "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT)");
@@ -117,7 +156,7 @@ TEST_CASE("event_store a database of another application is refused as corrupt",
   CHECK(Sqlite(db, "SELECT count(*) FROM sqlite_schema") == "1\n");
 }
 
-TEST_CASE("event_store a missing file is not found when reading", "[event_store]") {
+TEST_CASE("event_store a missing file is not found when reading", "[event_store][sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("missing.db");
   CHECK(OpenError(db, true) == StatusCode::kNotFound);
@@ -128,7 +167,7 @@ TEST_CASE("event_store a missing file is not found when reading", "[event_store]
 
 TEST_CASE("event_store a read-only store refuses to append", "[event_store]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   {
     auto store = OpenStore(db);
     RequireAppended(*store, {StartedEvent("r", 1, kT0)});
@@ -145,7 +184,8 @@ TEST_CASE("event_store a read-only store refuses to append", "[event_store]") {
   CHECK(Summary(*store, "r").status == RunStatus::kIncomplete);
 }
 
-TEST_CASE("event_store a database file without write permission is read-only", "[event_store]") {
+TEST_CASE("event_store a database file without write permission is read-only",
+          "[event_store][sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("trace.db");
   {

@@ -26,7 +26,7 @@ using testing::TempDir;
 
 TEST_CASE("event_store run summary of an incomplete run", "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   RequireAppended(*store,
                   {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 10, "a", "executing"),
                    StateEvent("r", 3, kT0 + 20, "a", "error")});
@@ -57,7 +57,7 @@ void CheckStatus(EventStore& store, const std::string& run, RunStatus expected) 
 
 TEST_CASE("event_store run summary status completed and error", "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   SECTION("completed") {
     RequireAppended(*store,
                     {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "a", "completed"),
@@ -122,7 +122,7 @@ TEST_CASE("event_store run summary status completed and error", "[event_store]")
 TEST_CASE("event_store run summary counts a node error stored before the started event",
           "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   RequireAppended(*store, {StateEvent("r", 2, kT0 + 1, "a", "error"), EndEvent("r", 3, kT0 + 2)});
   RequireAppended(*store, {StartedEvent("r", 1, kT0)});
   CheckStatus(*store, "r", RunStatus::kError);
@@ -130,7 +130,7 @@ TEST_CASE("event_store run summary counts a node error stored before the started
 
 TEST_CASE("event_store run summary of a child run names its parent", "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   RequireAppended(*store,
                   {StartedEvent("parent", 1, kT0), StartedEvent("child", 1, kT0 + 5, "parent", "a"),
                    EndEvent("child", 2, kT0 + 6)});
@@ -148,7 +148,7 @@ TEST_CASE("event_store run summary of a child run names its parent", "[event_sto
 // of its own (event-format.md, section 2, Hierarchy); its failure fails the node.
 TEST_CASE("event_store run summary status follows failed child runs", "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   RequireAppended(
       *store, {StartedEvent("parent", 1, kT0), StartedEvent("child", 1, kT0 + 1, "parent", "a")});
   SECTION("a child run that ended with error") {
@@ -178,7 +178,7 @@ TEST_CASE("event_store run summary status follows failed child runs", "[event_st
 // so the grandparent's node: status must follow it up every level.
 TEST_CASE("event_store run summary status follows a failed grandchild run", "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   RequireAppended(
       *store, {StartedEvent("top", 1, kT0), StartedEvent("middle", 1, kT0 + 1, "top", "a"),
                StartedEvent("leaf", 1, kT0 + 2, "middle", "a"), EndEvent("leaf", 2, kT0 + 3, true),
@@ -191,7 +191,7 @@ TEST_CASE("event_store run summary status follows a failed grandchild run", "[ev
 TEST_CASE("event_store run summary status with a node that started did not declare",
           "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   RequireAppended(*store,
                   {StartedEvent("r", 1, kT0), StateEvent("r", 2, kT0 + 1, "stranger", "error"),
                    EndEvent("r", 3, kT0 + 2)});
@@ -203,7 +203,7 @@ TEST_CASE("event_store run summary status with a node that started did not decla
 
 TEST_CASE("event_store list runs newest first", "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   // Appended in an order that differs from their start times.
   RequireAppended(*store, {StartedEvent("middle", 1, kT0 + 2000)});
   RequireAppended(*store,
@@ -225,7 +225,7 @@ TEST_CASE("event_store list runs newest first", "[event_store]") {
 TEST_CASE("event_store list runs with a limit is the first runs of the whole list",
           "[event_store]") {
   TempDir dir;
-  auto store = OpenStore(dir.File("trace.db"));
+  auto store = OpenStore(dir.Store("trace.db"));
   for (int i = 0; i < 6; ++i) {
     std::string top = "top" + std::to_string(i);
     int64_t t = kT0 + i * 100;

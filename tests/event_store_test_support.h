@@ -1,10 +1,12 @@
 // What the event store tests share: events built the way ingest builds them
 // (a run "flow" with two leaves a and b), opening a store, appending, reading
-// back runs and summaries, raw SQL on the file.
+// back runs and summaries, SQL through the store's console (either backend)
+// or raw on a SQLite file.
 #pragma once
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,24 @@ inline std::vector<Event> Stored(EventStore& store, const std::string& run) {
   return *events;
 }
 
+// The first column of `sql`'s rows ("NULL" for NULL), through EventStore::Query
+// on a read-only store: the documented views and tables on either backend.
+inline std::vector<std::string> QueryColumn(const std::string& db, const std::string& sql) {
+  StoreOptions reading;
+  reading.read_only = true;
+  auto store = OpenStore(db, reading);
+  std::vector<std::string> values;
+  auto status = store->Query(
+      sql, [](const std::vector<std::string>&) {},
+      [&](const std::vector<std::optional<std::string>>& row, const std::vector<bool>&) {
+        values.push_back(row.empty() || !row[0] ? "NULL" : *row[0]);
+      });
+  INFO(sql);
+  if (!status) FAIL("query: " << status.error().message);
+  return values;
+}
+
+// Raw SQL on a SQLite file (sqlite3 CLI): for [sqlite-only] tests.
 inline std::string Sqlite(const std::string& db, const std::string& sql) {
   auto result = RunProcess("/usr/bin/sqlite3", {db, sql});
   INFO(result.err);

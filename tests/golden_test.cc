@@ -59,7 +59,7 @@ TEST_CASE("golden traces: every case projects to its trace.json", "[golden]") {
   for (const std::string& name : cases) {
     DYNAMIC_SECTION(name) {
       TempDir dir;
-      auto store = EventStore::Open(dir.File("golden.db"));
+      auto store = EventStore::Open(dir.Store("golden.db"));
       REQUIRE(store.has_value());
       fs::path folder = fs::path(EXTRACE_GOLDEN_DIR) / name;
       Ingested ingested = IngestFile(**store, (folder / "events.jsonl").string());
@@ -81,8 +81,8 @@ TEST_CASE("golden traces: byte-identical across projections and stores", "[golde
     DYNAMIC_SECTION(name) {
       // Two stores fed in a different order intern ids differently; the JSON may not differ.
       TempDir dir;
-      auto first = EventStore::Open(dir.File("a.db"));
-      auto second = EventStore::Open(dir.File("b.db"));
+      auto first = EventStore::Open(dir.Store("a.db"));
+      auto second = EventStore::Open(dir.Store("b.db"));
       REQUIRE(first.has_value());
       REQUIRE(second.has_value());
       std::string events = (fs::path(EXTRACE_GOLDEN_DIR) / name / "events.jsonl").string();

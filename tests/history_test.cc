@@ -24,7 +24,7 @@ constexpr int64_t kMs = 1000;
 
 // The store of history_flow.jsonl, written then closed (the CLI reads it next).
 std::string StoreWithHistoryFlow(const TempDir& dir) {
-  std::string path = dir.File("h.db");
+  std::string path = dir.Store("h.db");
   auto store = EventStore::Open(path);
   REQUIRE(store.has_value());
   EventParser parser;
@@ -56,7 +56,7 @@ const NodeHistory& Node(const FlowHistory& history, const std::string& id) {
   throw;
 }
 
-TEST_CASE("history statistics: percentiles, MAD and percentile rank", "[history]") {
+TEST_CASE("history statistics: percentiles, MAD and percentile rank", "[history][no-store]") {
   std::vector<int64_t> five{10, 20, 30, 40, 50};
   CHECK(Percentile(five, 0.5) == 30);
   CHECK(Percentile(five, 0.95) == 48);  // 40 + 0.8 x 10

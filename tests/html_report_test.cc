@@ -95,7 +95,7 @@ std::string DataBlob(const std::string& html) {
   return html.substr(from, to - from);
 }
 
-TEST_CASE("html report: self-contained, no network") {
+TEST_CASE("html report: self-contained, no network", "[no-store]") {
   Fixture f;
   std::string html = RenderRunReport({f.trace, f.tree, f.report});
   CHECK(html.starts_with("<!DOCTYPE html>"));
@@ -110,7 +110,7 @@ TEST_CASE("html report: self-contained, no network") {
   CHECK(html.find("@import") == std::string::npos);
 }
 
-TEST_CASE("html report: the data blob reads back and escapes script endings") {
+TEST_CASE("html report: the data blob reads back and escapes script endings", "[no-store]") {
   Fixture f;
   std::string html = RenderRunReport({f.trace, f.tree, f.report});
   // Three scripts (error hook, data, report): the node name adds no fourth end.
@@ -132,7 +132,7 @@ TEST_CASE("html report: the data blob reads back and escapes script endings") {
   CHECK(run.at("criticalPath").as_array().size() == 2);
 }
 
-TEST_CASE("html report: compare mode carries both runs and the deltas") {
+TEST_CASE("html report: compare mode carries both runs and the deltas", "[no-store]") {
   Fixture a, b;
   b.trace.execution_id = "exec-2";
   RunComparison comparison = CompareRuns(a.tree, b.tree);
@@ -144,7 +144,7 @@ TEST_CASE("html report: compare mode carries both runs and the deltas") {
   CHECK(data.at("comparison").at("nodes").as_array().size() == 2);
 }
 
-TEST_CASE("html report: EscapeJsonForScript") {
+TEST_CASE("html report: EscapeJsonForScript", "[no-store]") {
   CHECK(EscapeJsonForScript(R"({"a":"</script><!--"})") == R"({"a":"\u003c/script>\u003c!--"})");
 }
 
@@ -157,7 +157,7 @@ constexpr const char* kRun =
 
 TEST_CASE("extrace report: writes the file and says where") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   WriteFile(dir.File("run.jsonl"), kRun);
   REQUIRE(RunCli({"--db", db, "ingest", dir.File("run.jsonl")}).exit_code == 0);
   std::string out = dir.File("r.html");

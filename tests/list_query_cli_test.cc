@@ -48,7 +48,7 @@ std::string Run(const std::string& id, const std::string& flow, int64_t start, i
 
 struct Fixture {
   TempDir dir;
-  std::string db = dir.File("runs.db");
+  std::string db = dir.Store("runs.db");
   Fixture() {
     std::string events = Run("alpha-1", "etl", kT0, 100) +
                          Run("alpha-2", "etl", kT0 + kDay, 400, "Disk FULL") +

@@ -1,7 +1,9 @@
 // Schema migrations: a database written at schema version 1 (made here from
 // schema/001_initial.sql itself) is upgraded on open, and its summaries are
 // rebuilt from the event log alone; rows written before the compact layout
-// (schema 3) read back exactly, and their runs can go on.
+// (schema 3) read back exactly, and their runs can go on. SQLite only
+// ([sqlite-only]): the old schemas are SQLite files; PostgreSQL starts at its
+// own version 1.
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
@@ -76,7 +78,8 @@ void MakeVersion1(const std::string& path) {
   sqlite3_close(db);
 }
 
-TEST_CASE("migration: a version 1 database is upgraded and its summaries rebuilt", "[migration]") {
+TEST_CASE("migration: a version 1 database is upgraded and its summaries rebuilt",
+          "[migration][sqlite-only]") {
   TempDir dir;
   std::string path = dir.File("v1.db");
   MakeVersion1(path);
@@ -101,7 +104,7 @@ TEST_CASE("migration: a version 1 database is upgraded and its summaries rebuilt
         "r|g|error|10.0\n");
 }
 
-TEST_CASE("migration: a reader upgrades an old database it may write", "[migration]") {
+TEST_CASE("migration: a reader upgrades an old database it may write", "[migration][sqlite-only]") {
   TempDir dir;
   std::string path = dir.File("v1.db");
   MakeVersion1(path);
@@ -115,7 +118,8 @@ TEST_CASE("migration: a reader upgrades an old database it may write", "[migrati
   CHECK((*runs)[0].status == RunStatus::kError);
 }
 
-TEST_CASE("migration: reindex rebuilds the same summaries as appending did", "[migration]") {
+TEST_CASE("migration: reindex rebuilds the same summaries as appending did",
+          "[migration][sqlite-only]") {
   TempDir dir;
   std::string path = dir.File("r.db");
   MakeVersion1(path);
@@ -135,7 +139,7 @@ TEST_CASE("migration: reindex rebuilds the same summaries as appending did", "[m
 }
 
 TEST_CASE("migration: rows from before the compact layout read back exactly and their run goes on",
-          "[migration]") {
+          "[migration][sqlite-only]") {
   TempDir dir;
   std::string path = dir.File("v1.db");
   MakeVersion1(path);

@@ -161,7 +161,7 @@ std::string Nanos(int64_t micros) { return std::to_string(micros * 1000); }
 
 TEST_CASE("otlp export of nested groups and a child run", "[export][otlp]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   OtlpTrace trace = ExportOtlp(db, "nested-run");
 
@@ -233,7 +233,7 @@ TEST_CASE("otlp export of nested groups and a child run", "[export][otlp]") {
 
 TEST_CASE("otlp export of a failed run: error status with the message", "[export][otlp]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   OtlpTrace trace = ExportOtlp(db, "failed-run");
   CHECK(trace.Named("B").at("status") ==
@@ -256,7 +256,7 @@ TEST_CASE("otlp export of a failed run: error status with the message", "[export
 
 TEST_CASE("otlp export of an incomplete run: open spans end at the last event", "[export][otlp]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   OtlpTrace trace = ExportOtlp(db, "open-run");
   for (const char* name : {"run Open Flow", "G", "G2", "H"}) {
@@ -280,7 +280,7 @@ std::vector<std::string> Lines(const std::string& text) {
 
 TEST_CASE("otlp export of a flow's runs: one object per line", "[export][otlp]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   testing::Ingest(db, testing::NestedRun("nested-run-2", 60000, "child-2"));
 
@@ -337,7 +337,7 @@ void CheckEveryProjectedInterval(const OtlpTrace& trace,
 
 TEST_CASE("otlp export keeps a root's own interval, and a child run's root's", "[export][otlp]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::Ingest(db, testing::LeafRootRun("leaf-root", "leaf-child") +
                           testing::RootWithChildRun("root-owner", "root-child"));
 
@@ -388,7 +388,7 @@ TEST_CASE("otlp export of the Atomiton conductor's real streams", "[export][otlp
   for (const std::string& file : testing::AtomitonStreams()) {
     INFO(file);
     TempDir dir;
-    std::string db = dir.File("t.db");
+    std::string db = dir.Store("t.db");
     testing::Ingest(db, testing::ReadFile(file));
     OtlpTrace trace = ExportOtlp(db, "latest");
     CHECK(trace.spans.size() >= 2);
@@ -403,7 +403,7 @@ TEST_CASE("otlp export of the Atomiton conductor's real streams", "[export][otlp
 
 TEST_CASE("otlp export: failures exit with their documented codes", "[export][otlp]") {
   TempDir dir;
-  std::string db = dir.File("t.db");
+  std::string db = dir.Store("t.db");
   testing::IngestTestRuns(db);
   CHECK(ExportCli(db, {"export", "no-such-run", "--format", "otlp"}).exit_code == 5);
   CHECK(ExportCli(db, {"export", "--flow", "no-such-flow", "--format", "otlp"}).exit_code == 5);
@@ -413,7 +413,7 @@ TEST_CASE("otlp export: failures exit with their documented codes", "[export][ot
   CHECK(ExportCli(db, {"export", "nested-run", "--since", "0", "--format", "otlp"}).exit_code == 2);
 }
 
-TEST_CASE("otlp ids: lowercase hex, never zero, stable, distinct", "[export][otlp]") {
+TEST_CASE("otlp ids: lowercase hex, never zero, stable, distinct", "[export][otlp][no-store]") {
   CHECK(IsLowerHex(OtlpTraceId(""), 32));
   CHECK(IsLowerHex(OtlpRunSpanId(""), 16));
   CHECK(OtlpTraceId("run-1") == OtlpTraceId("run-1"));

@@ -3,13 +3,12 @@
 // text as the store does, and the openings agree with the `layouts` table.
 #include "storage/payload_layout.h"
 
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "event_store_test_support.h"
 #include "format/event_json.h"
 #include "storage/event_store.h"
 #include "test_support.h"
@@ -17,6 +16,7 @@
 namespace extrace {
 namespace {
 
+using event_store_test::QueryColumn;
 using testing::RunCli;
 using testing::TempDir;
 
@@ -30,7 +30,7 @@ std::string RoundTrip(EventType type, const std::string& data_json,
   return joined;
 }
 
-TEST_CASE("payload layout: every shape puts back together exactly", "[layout]") {
+TEST_CASE("payload layout: every shape puts back together exactly", "[layout][no-store]") {
   struct Case {
     EventType type;
     std::string data;
@@ -69,7 +69,7 @@ TEST_CASE("payload layout: every shape puts back together exactly", "[layout]") 
   }
 }
 
-TEST_CASE("payload layout: a corrupt row is refused, not misread", "[layout]") {
+TEST_CASE("payload layout: a corrupt row is refused, not misread", "[layout][no-store]") {
   std::string out;
   CHECK_FALSE(payload_layout::Join(42, "x", "", out));
   CHECK_FALSE(payload_layout::Join(payload_layout::kGraphLayoutBase + 10, "short", "[]", out));
@@ -78,26 +78,11 @@ TEST_CASE("payload layout: a corrupt row is refused, not misread", "[layout]") {
   CHECK_FALSE(payload_layout::StateOf(7).has_value());
 }
 
-std::vector<std::string> SqlColumn(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK);
-  std::vector<std::string> values;
-  while (sqlite3_step(statement) == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(statement, 0);
-    values.emplace_back(text ? reinterpret_cast<const char*>(text) : "NULL");
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return values;
-}
-
 TEST_CASE("payload layout: the layouts table holds the same openings", "[layout]") {
   TempDir dir;
-  std::string path = dir.File("l.db");
+  std::string path = dir.Store("l.db");
   REQUIRE(EventStore::Open(path).has_value());
-  auto rows = SqlColumn(path, "SELECT layout || '=' || opening FROM layouts ORDER BY layout");
+  auto rows = QueryColumn(path, "SELECT layout || '=' || opening FROM layouts ORDER BY layout");
   REQUIRE(rows.size() >= 9);
   for (const auto& row : rows) {
     auto eq = row.find('=');
@@ -109,7 +94,7 @@ TEST_CASE("payload layout: the layouts table holds the same openings", "[layout]
 TEST_CASE("payload layout: the events view rebuilds what the store reads, for every golden stream",
           "[layout]") {
   TempDir dir;
-  std::string path = dir.File("g.db");
+  std::string path = dir.Store("g.db");
   std::vector<std::string> args = {"--db", path, "ingest"};
   for (const auto& entry : std::filesystem::directory_iterator(EXTRACE_GOLDEN_DIR))
     if (std::filesystem::exists(entry.path() / "events.jsonl"))
@@ -127,8 +112,8 @@ TEST_CASE("payload layout: the events view rebuilds what the store reads, for ev
   for (const auto& run : *runs) {
     auto events = (*store)->ReadEvents(run.execution_id);
     REQUIRE(events.has_value());
-    auto view = SqlColumn(path, "SELECT data FROM events WHERE execution_id = '" +
-                                    run.execution_id + "' ORDER BY seq");
+    auto view = QueryColumn(path, "SELECT data FROM events WHERE execution_id = '" +
+                                      run.execution_id + "' ORDER BY seq");
     REQUIRE(view.size() == events->size());
     for (size_t i = 0; i < view.size(); ++i) {
       const std::string& data = (*events)[i].data_json;

@@ -19,7 +19,7 @@ namespace {
 
 using Catch::Matchers::Contains;
 
-TEST_CASE("progress line: text, rate limit, finish", "[progress]") {
+TEST_CASE("progress line: text, rate limit, finish", "[progress][no-store]") {
   int master = -1, slave = -1;
   winsize size{};
   size.ws_row = 24;

@@ -22,7 +22,7 @@ using projector_test::Progress;
 using projector_test::Started;
 using projector_test::State;
 
-TEST_CASE("projector: a child run is stitched into its parent node", "[projector]") {
+TEST_CASE("projector: a child run is stitched into its parent node", "[projector][no-store]") {
   auto child_events = Events({
       R"({"executionId":"c","timestamp":2000,"type":"started","data":{"rootNodeId":"cr","parentExecutionId":"r","parentNodeId":"g","nodes":[{"id":"cr","name":"Child","type":"flow"},{"id":"x","name":"X","type":"t","parentId":"cr"}]}})",
       R"({"executionId":"c","timestamp":2001,"type":"state-change","nodeId":"x","data":{"state":"executing"}})",
@@ -48,7 +48,8 @@ TEST_CASE("projector: a child run is stitched into its parent node", "[projector
   CHECK(parent.status == RunStatus::kError);
 }
 
-TEST_CASE("projector: a leaf with a child run keeps its own progress events", "[projector]") {
+TEST_CASE("projector: a leaf with a child run keeps its own progress events",
+          "[projector][no-store]") {
   auto child_events = Events({
       R"({"executionId":"c","timestamp":2000,"type":"started","data":{"rootNodeId":"cr","parentExecutionId":"r","parentNodeId":"leaf","nodes":[{"id":"cr","name":"Child","type":"t"}]}})",
       R"({"executionId":"c","timestamp":2001,"type":"state-change","nodeId":"cr","data":{"state":"executing"}})",
@@ -91,7 +92,7 @@ ExecutionTrace ChildOf(const std::string& parent, int n, int start, const std::s
 }
 
 TEST_CASE("projector: a child run of a root with children stands in nodes after them",
-          "[projector]") {
+          "[projector][no-store]") {
   std::vector<std::string> lines = {
       Started("root", {Node("root"), Node("a", "root"), Node("loose")}),
       State("a", "executing", 1001), State("a", "completed", 1002), Completed(1100)};

@@ -22,7 +22,8 @@ using projector_test::Project;
 using projector_test::Started;
 using projector_test::State;
 
-TEST_CASE("projector: an event for an undeclared node stays in events only", "[projector]") {
+TEST_CASE("projector: an event for an undeclared node stays in events only",
+          "[projector][no-store]") {
   auto trace = Project(
       {Started("n", {Node("n")}), State("ghost", "executing", 1001), Progress("ghost", 10, 1002)});
   CHECK(trace.events.size() == 3);
@@ -32,7 +33,8 @@ TEST_CASE("projector: an event for an undeclared node stays in events only", "[p
   CHECK(trace.diagnostics.size() == 2);
 }
 
-TEST_CASE("projector: a run without a started event is reported, not thrown", "[projector]") {
+TEST_CASE("projector: a run without a started event is reported, not thrown",
+          "[projector][no-store]") {
   auto trace = Project({State("n", "executing", 1001), Completed(1002)});
   CHECK(trace.nodes.empty());
   CHECK(trace.events.size() == 2);
@@ -41,7 +43,7 @@ TEST_CASE("projector: a run without a started event is reported, not thrown", "[
 }
 
 TEST_CASE("projector: an event after the end counts for its node but does not move the end",
-          "[projector]") {
+          "[projector][no-store]") {
   auto trace = Project({Started("g", {Node("g"), Node("a", "g")}), Completed(1001),
                         State("a", "executing", 1002), State("a", "error", 1003)});
   CHECK(*trace.end_us == 1001000);
@@ -52,7 +54,7 @@ TEST_CASE("projector: an event after the end counts for its node but does not mo
 
 // Issue 10 item 7: each anomaly has a named kind, counted, the first of a kind
 // its example; the texts stay as they were.
-TEST_CASE("projector: diagnostics are counted by kind with an example", "[projector]") {
+TEST_CASE("projector: diagnostics are counted by kind with an example", "[projector][no-store]") {
   auto trace =
       Project({Started("g", {Node("g"), Node("a", "g")}), State("ghost", "executing", 1001),
                Progress("ghost", 10, 1002), Completed(1003), State("a", "executing", 1004),
@@ -75,7 +77,7 @@ TEST_CASE("projector: diagnostics are counted by kind with an example", "[projec
   CHECK(counts[1].at("count") == 3);
 }
 
-TEST_CASE("projector: order stays by seq when timestamps go backwards", "[projector]") {
+TEST_CASE("projector: order stays by seq when timestamps go backwards", "[projector][no-store]") {
   auto trace =
       Project({Started("n", {Node("n")}, 1000), State("n", "executing", 999), Completed(1001)});
   CHECK(trace.events[1].timestamp_us == 999000);

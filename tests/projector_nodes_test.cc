@@ -23,7 +23,7 @@ using projector_test::Project;
 using projector_test::Started;
 using projector_test::State;
 
-TEST_CASE("projector: a single node run has one node", "[projector]") {
+TEST_CASE("projector: a single node run has one node", "[projector][no-store]") {
   auto trace = Project({Started("n", {Node("n")}), State("n", "executing", 1001),
                         Progress("n", 40, 1002), State("n", "completed", 1010), Completed(1011)});
   REQUIRE(trace.nodes.size() == 1);
@@ -35,7 +35,7 @@ TEST_CASE("projector: a single node run has one node", "[projector]") {
   CHECK_FALSE(Json(trace)["nodes"].as_array()[0].as_object().contains("childTraces"));
 }
 
-TEST_CASE("projector: a group of three children gives three nodes", "[projector]") {
+TEST_CASE("projector: a group of three children gives three nodes", "[projector][no-store]") {
   auto trace = Project({Started("g", {Node("g"), Node("a", "g"), Node("b", "g"), Node("c", "g")})});
   REQUIRE(trace.nodes.size() == 3);
   CHECK(trace.nodes[0].node_id == "a");
@@ -43,7 +43,8 @@ TEST_CASE("projector: a group of three children gives three nodes", "[projector]
   CHECK(trace.status == RunStatus::kIncomplete);
 }
 
-TEST_CASE("projector: nested groups have childTraces at every level, 50 deep", "[projector]") {
+TEST_CASE("projector: nested groups have childTraces at every level, 50 deep",
+          "[projector][no-store]") {
   std::vector<std::string> nodes{Node("n0")};
   for (int i = 1; i <= 50; ++i)
     nodes.push_back(Node(fmt::format("n{}", i), fmt::format("n{}", i - 1)));
@@ -65,7 +66,7 @@ TEST_CASE("projector: nested groups have childTraces at every level, 50 deep", "
 }
 
 TEST_CASE("projector: nesting past the depth bound is cut and reported, not a crash",
-          "[projector]") {
+          "[projector][no-store]") {
   std::vector<std::string> nodes{Node("n0")};
   const size_t deep = kMaxNodeDepth + 50;
   for (size_t i = 1; i <= deep; ++i)
@@ -76,7 +77,7 @@ TEST_CASE("projector: nesting past the depth bound is cut and reported, not a cr
 }
 
 TEST_CASE("projector: a derived group errors as soon as a child errors, ends when all are done",
-          "[projector]") {
+          "[projector][no-store]") {
   auto trace =
       Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g"), Node("b", "g")}),
                State("a", "executing", 1001), State("a", "error", 1003, "bad"), Completed(1004)});
@@ -88,7 +89,8 @@ TEST_CASE("projector: a derived group errors as soon as a child errors, ends whe
   CHECK(trace.status == RunStatus::kError);
 }
 
-TEST_CASE("projector: a derived group is executing while children are under way", "[projector]") {
+TEST_CASE("projector: a derived group is executing while children are under way",
+          "[projector][no-store]") {
   auto trace =
       Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g"), Node("b", "g")}),
                State("a", "executing", 1001), State("a", "completed", 1002)});
@@ -99,7 +101,8 @@ TEST_CASE("projector: a derived group is executing while children are under way"
   CHECK(pending.nodes.at(0).start_us == 0);
 }
 
-TEST_CASE("projector: a group with state-changes of its own is defined by them", "[projector]") {
+TEST_CASE("projector: a group with state-changes of its own is defined by them",
+          "[projector][no-store]") {
   auto trace = Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g")}),
                         State("g", "executing", 1000.5), State("a", "executing", 1001),
                         State("a", "error", 1002), State("g", "completed", 1009)});
@@ -111,7 +114,7 @@ TEST_CASE("projector: a group with state-changes of its own is defined by them",
 }
 
 TEST_CASE("projector: a node skipped while pending has an end but no start or duration",
-          "[projector]") {
+          "[projector][no-store]") {
   auto trace = Project(
       {Started("g", {Node("g"), Node("a", "g")}), State("a", "skipped", 1003), Completed(1004)});
   const NodeTrace& node = trace.nodes.at(0);
@@ -125,7 +128,8 @@ TEST_CASE("projector: a node skipped while pending has an end but no start or du
   CHECK(trace.status == RunStatus::kCompleted);
 }
 
-TEST_CASE("projector: a group without state-changes keeps its own progress events", "[projector]") {
+TEST_CASE("projector: a group without state-changes keeps its own progress events",
+          "[projector][no-store]") {
   auto trace = Project({Started("root", {Node("root"), Node("g", "root"), Node("a", "g")}),
                         Progress("g", 40, 1001), State("a", "executing", 1002)});
   const NodeTrace& group = trace.nodes.at(0);

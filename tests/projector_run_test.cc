@@ -26,7 +26,7 @@ using projector_test::Started;
 using projector_test::State;
 
 TEST_CASE("projector: overall progress is weighted over leaves and rounds halves up",
-          "[projector]") {
+          "[projector][no-store]") {
   auto trace = Project({Started("g", {Node("g"), Node("a", "g"), Node("b", "g")}),
                         State("a", "executing", 1001), Progress("a", 25, 1002)});
   // (1 * 25 + 1 * 0) / 2 = 12.5 -> 13, as JavaScript's Math.round.
@@ -49,7 +49,8 @@ TEST_CASE("projector: overall progress is weighted over leaves and rounds halves
         25);
 }
 
-TEST_CASE("projector: status is incomplete without an end, whatever the nodes did", "[projector]") {
+TEST_CASE("projector: status is incomplete without an end, whatever the nodes did",
+          "[projector][no-store]") {
   auto trace = Project(
       {Started("n", {Node("n")}), State("n", "executing", 1001), State("n", "error", 1002)});
   CHECK(trace.status == RunStatus::kIncomplete);
@@ -60,7 +61,7 @@ TEST_CASE("projector: status is incomplete without an end, whatever the nodes di
 }
 
 TEST_CASE("projector: completed data is the computed summary merged with what came in",
-          "[projector]") {
+          "[projector][no-store]") {
   auto trace = Project({Started("g", {Node("g"), Node("a", "g"), Node("b", "g")}),
                         State("a", "executing", 1001), State("a", "completed", 1002),
                         State("b", "executing", 1003), State("b", "error", 1004),
@@ -74,7 +75,7 @@ TEST_CASE("projector: completed data is the computed summary merged with what ca
 }
 
 TEST_CASE("projector: times are plain decimal milliseconds exact to the microsecond",
-          "[projector]") {
+          "[projector][no-store]") {
   auto trace = Project({Started("n", {Node("n")}, 1759900000123.456),
                         State("n", "executing", 1759900000123.457), Completed(1759900000200)});
   std::string json = TraceToJson(trace);
@@ -90,7 +91,8 @@ std::string ProgressData(const std::string& node, const std::string& data, doubl
       data);
 }
 
-TEST_CASE("projector: progress data always has a message, empty when none came in", "[projector]") {
+TEST_CASE("projector: progress data always has a message, empty when none came in",
+          "[projector][no-store]") {
   auto trace = Project({Started("n", {Node("n")}), State("n", "executing", 1001),
                         ProgressData("n", R"({"progress":10})", 1002),
                         ProgressData("n", R"({"progress":20,"message":null})", 1003),
@@ -116,7 +118,8 @@ TEST_CASE("projector: progress data always has a message, empty when none came i
   CHECK(events[4].at("data").at("step") == 3);
 }
 
-TEST_CASE("projector: without allNodes snapshots only the snapshots are left out", "[projector]") {
+TEST_CASE("projector: without allNodes snapshots only the snapshots are left out",
+          "[projector][no-store]") {
   auto events = Events({Started("g", {Node("g"), Node("a", "g"), Node("b", "g")}),
                         State("a", "executing", 1001), Progress("a", 25, 1002),
                         State("a", "completed", 1003), Completed(1004)});
@@ -135,7 +138,8 @@ TEST_CASE("projector: without allNodes snapshots only the snapshots are left out
   CHECK(full_json == lean_json);
 }
 
-TEST_CASE("projector: streamed JSON is the same text as the whole string", "[projector]") {
+TEST_CASE("projector: streamed JSON is the same text as the whole string",
+          "[projector][no-store]") {
   std::vector<std::string> lines = {Started("g", {Node("g"), Node("a", "g")})};
   lines.push_back(State("a", "executing", 1001));
   for (int i = 0; i < 30000; ++i) lines.push_back(Progress("a", i % 100, 1002 + i * 0.001));

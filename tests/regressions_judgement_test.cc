@@ -21,7 +21,7 @@ using regressions_test::RunPlan;
 using regressions_test::Store;
 using testing::TempDir;
 
-TEST_CASE("slowdown test: ratio and spread both must hold", "[regressions]") {
+TEST_CASE("slowdown test: ratio and spread both must hold", "[regressions][no-store]") {
   RegressionRule rule;
   std::vector<int64_t> base{40000, 40400, 39600, 40200, 39800, 40100, 39900};
   SlowdownTest three = TestSlowdown(120000, base, rule);

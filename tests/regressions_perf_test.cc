@@ -68,7 +68,7 @@ TEST_CASE("history and regressions over 10000 runs of a 50-node flow", "[.perf]"
   TempDir dir;
   // EXTRACE_PERF_DB keeps (and reuses) the store, for timing by hand.
   const char* keep = std::getenv("EXTRACE_PERF_DB");
-  std::string db = keep && *keep ? keep : dir.File("perf.db");
+  std::string db = keep && *keep ? keep : dir.Store("perf.db");
   if (!std::filesystem::exists(db)) {
     auto begin = std::chrono::steady_clock::now();
     StoreOptions options;

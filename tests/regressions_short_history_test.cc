@@ -54,7 +54,7 @@ std::string JobRunLines(int index, double build_ms) {
 // A store holding one run of "job" per entry of `build_ms`, oldest first,
 // ingested by the CLI.
 std::string JobStore(const TempDir& dir, const std::vector<double>& build_ms) {
-  std::string db = dir.File("job.db"), lines;
+  std::string db = dir.Store("job.db"), lines;
   for (size_t i = 0; i < build_ms.size(); ++i)
     lines += JobRunLines(static_cast<int>(i), build_ms[i]);
   ProcessResult ingest = RunCli({"--db", db, "ingest"}, lines);
@@ -68,7 +68,8 @@ ProcessResult JobCli(const std::string& db, std::vector<std::string> args) {
   return RunCli(args);
 }
 
-TEST_CASE("slowdown test with fewer than 3 samples: the ratio, and the floors", "[regressions]") {
+TEST_CASE("slowdown test with fewer than 3 samples: the ratio, and the floors",
+          "[regressions][no-store]") {
   RegressionRule rule;
   SlowdownTest two = TestSlowdown(1230 * kMs, {410 * kMs, 410 * kMs}, rule);
   CHECK(two.basis == JudgementBasis::kRatio);
@@ -232,7 +233,7 @@ TEST_CASE("extrace regressions with no earlier completed run says so and exits 0
   std::string db;
   SECTION("the flow's only run") { db = JobStore(dir, {1230}); }
   SECTION("the run before it failed") {
-    db = dir.File("job.db");
+    db = dir.Store("job.db");
     std::string lines = JobRunLines(0, 410);
     lines.replace(lines.rfind(R"("type":"completed")"), 18,
                   R"("type":"error","data":{"message":"broke"})");

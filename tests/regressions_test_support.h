@@ -97,7 +97,7 @@ inline std::vector<Event> Events(const RunPlan& plan) {
 
 // A store holding these runs, closed again so the CLI can read it.
 inline std::string Store(const TempDir& dir, const std::vector<RunPlan>& plans) {
-  std::string path = dir.File("r.db");
+  std::string path = dir.Store("r.db");
   auto store = EventStore::Open(path);
   REQUIRE(store.has_value());
   std::vector<Event> events;

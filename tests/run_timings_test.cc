@@ -13,7 +13,7 @@ namespace extrace {
 namespace {
 
 std::unique_ptr<EventStore> StoreWithCase(const testing::TempDir& dir, const std::string& name) {
-  auto store = EventStore::Open(dir.File("t.db"));
+  auto store = EventStore::Open(dir.Store("t.db"));
   REQUIRE(store.has_value());
   EventParser parser;
   std::vector<Event> events;

@@ -86,7 +86,7 @@ std::string ChildRun(const std::string& id, const std::string& parent, int start
 }
 
 std::unique_ptr<EventStore> StoreWithText(const TempDir& dir, const std::string& text) {
-  auto store = EventStore::Open(dir.File("t.db"));
+  auto store = EventStore::Open(dir.Store("t.db"));
   REQUIRE(store.has_value());
   std::istringstream in(text);
   Append(**store, in);

@@ -39,7 +39,7 @@ void Post(uint16_t port, const std::string& body) {
 
 TEST_CASE("serve answers every API path with the CLI's document") {
   TempDir dir;
-  std::string db = dir.File("api.db");
+  std::string db = dir.Store("api.db");
   ServeProcess server(db);
   uint16_t port = server.port();
   Post(port, JoinLines(RunLines("run-a1", "flow-f", 3, 1'764'000'000'000), 0, 100));
@@ -115,7 +115,7 @@ TEST_CASE("serve answers every API path with the CLI's document") {
 
 TEST_CASE("serve's API errors carry the status that fits and a JSON body") {
   TempDir dir;
-  std::string db = dir.File("errors.db");
+  std::string db = dir.Store("errors.db");
   ServeProcess server(db);
   uint16_t port = server.port();
   Post(port, JoinLines(RunLines("run-a1", "flow-f", 2), 0, 100));
@@ -163,7 +163,7 @@ TEST_CASE("serve's API errors carry the status that fits and a JSON body") {
 
 TEST_CASE("POST /v1/events stores the lines before a bad one and answers 400 naming it") {
   TempDir dir;
-  std::string db = dir.File("ingest.db");
+  std::string db = dir.Store("ingest.db");
   ServeProcess server(db);
   uint16_t port = server.port();
   auto lines = RunLines("run-x", "flow-f", 2);
@@ -232,7 +232,8 @@ TEST_CASE("POST /v1/events stores the lines before a bad one and answers 400 nam
   }
 }
 
-TEST_CASE("serve answers 503 with Retry-After while another process holds the store") {
+TEST_CASE("serve answers 503 with Retry-After while another process holds the store",
+          "[sqlite-only]") {
   TempDir dir;
   std::string db = dir.File("busy.db");
   ServeProcess server(db, {"--busy-budget-ms", "300"});

@@ -56,7 +56,8 @@ std::string Batch(int64_t first, int64_t count) {
 
 }  // namespace
 
-TEST_CASE("a full disk answers 503 disk_full, and everything acknowledged stays readable") {
+TEST_CASE("a full disk answers 503 disk_full, and everything acknowledged stays readable",
+          "[sqlite-only]") {
   TempDir dir;
   SmallDisk disk(dir.File("disk"));
   if (!disk.mounted()) {

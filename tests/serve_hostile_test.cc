@@ -29,8 +29,8 @@ void RequireServing(uint16_t port) {
 
 TEST_CASE("hostile clients get their 4xx and the server keeps serving the others") {
   TempDir dir;
-  ServeProcess server(dir.File("hostile.db"), {"--max-body-bytes", "4096", "--header-timeout",
-                                               "0.5", "--body-timeout", "0.5"});
+  ServeProcess server(dir.Store("hostile.db"), {"--max-body-bytes", "4096", "--header-timeout",
+                                                "0.5", "--body-timeout", "0.5"});
   uint16_t port = server.port();
 
   SECTION("a body over the limit: 413 before it is read") {
@@ -137,7 +137,7 @@ TEST_CASE("hostile clients get their 4xx and the server keeps serving the others
 
 TEST_CASE("serve with --cors answers the preflight and names the origin") {
   TempDir dir;
-  ServeProcess server(dir.File("cors.db"), {"--cors", "http://app.example"});
+  ServeProcess server(dir.Store("cors.db"), {"--cors", "http://app.example"});
   auto preflight =
       Http(server.port(), "OPTIONS", "/v1/events", "",
            {{"Origin", "http://app.example"}, {"Access-Control-Request-Method", "POST"}});
@@ -150,7 +150,7 @@ TEST_CASE("serve with --cors answers the preflight and names the origin") {
 
 TEST_CASE("serve on a non-loopback address needs a token, and checks it on every request") {
   TempDir dir;
-  std::string db = dir.File("token.db");
+  std::string db = dir.Store("token.db");
   auto refused = RunCli({"--db", db, "serve", "--listen", "0.0.0.0:0"});
   CHECK(refused.exit_code == 3);
   CHECK(refused.err.find("--token-file") != std::string::npos);

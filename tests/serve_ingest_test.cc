@@ -67,7 +67,7 @@ std::map<std::string, RunCount> CountsByRun(const std::string& db) {
 
 TEST_CASE("8 producers x 50,000 events over HTTP and a CLI ingest: each event stored once") {
   TempDir dir;
-  std::string db = dir.File("many.db");
+  std::string db = dir.Store("many.db");
   ServeProcess server(db);
   uint16_t port = server.port();
   constexpr int kProducers = 8;
@@ -125,7 +125,7 @@ TEST_CASE("8 producers x 50,000 events over HTTP and a CLI ingest: each event st
 
 TEST_CASE("SIGKILL of the server at random moments loses no acknowledged event") {
   TempDir dir;
-  std::string db = dir.File("killed.db");
+  std::string db = dir.Store("killed.db");
   constexpr int kProducers = 4;
   constexpr int64_t kBatch = 100;
   constexpr int kKills = 50;
@@ -171,7 +171,7 @@ TEST_CASE("SIGKILL of the server at random moments loses no acknowledged event")
 
 TEST_CASE("SIGTERM drains: the request in flight is answered and stored, then exit 0") {
   TempDir dir;
-  std::string db = dir.File("drain.db");
+  std::string db = dir.Store("drain.db");
   ServeProcess server(db);
   uint16_t port = server.port();
   std::string body = ProducerBatch("drained", 1, 50);

@@ -50,7 +50,7 @@ std::vector<int64_t> OneTo(int64_t n) {
 
 TEST_CASE("a run's event stream: before, during and after, each seq once, then the end") {
   TempDir dir;
-  ServeProcess server(dir.File("stream.db"));
+  ServeProcess server(dir.Store("stream.db"));
   uint16_t port = server.port();
   auto lines = RunLines("run-live", "flow-f", 10);
   const auto total = static_cast<int64_t>(lines.size());
@@ -92,7 +92,7 @@ TEST_CASE("a run's event stream: before, during and after, each seq once, then t
     SseReader prefix(port, "/v1/runs/run-li/stream");
     CHECK(ReadToEnd(prefix).seqs == OneTo(total));
     TempDir other;
-    ServeProcess empty(other.File("empty.db"));
+    ServeProcess empty(other.Store("empty.db"));
     auto missing = Http(empty.port(), "GET", "/v1/runs/latest/stream");
     CHECK(missing.status == 404);
   }
@@ -100,7 +100,7 @@ TEST_CASE("a run's event stream: before, during and after, each seq once, then t
 
 TEST_CASE("a subscriber that reconnects mid-run with Last-Event-ID misses nothing") {
   TempDir dir;
-  ServeProcess server(dir.File("resume.db"));
+  ServeProcess server(dir.Store("resume.db"));
   uint16_t port = server.port();
   auto lines = RunLines("run-r", "flow-f", 30);
   std::vector<int64_t> seen;
@@ -132,7 +132,7 @@ TEST_CASE("a subscriber that reconnects mid-run with Last-Event-ID misses nothin
 
 TEST_CASE("/v1/stream announces the runs that begin after it") {
   TempDir dir;
-  ServeProcess server(dir.File("runs.db"));
+  ServeProcess server(dir.Store("runs.db"));
   uint16_t port = server.port();
   REQUIRE(Http(port, "POST", "/v1/events", JoinLines(RunLines("old", "flow-f", 1), 0, 9)).status ==
           200);
@@ -158,7 +158,7 @@ TEST_CASE("/v1/stream announces the runs that begin after it") {
 
 TEST_CASE("serve caps its event streams with 503") {
   TempDir dir;
-  ServeProcess server(dir.File("cap.db"), {"--max-streams", "2"});
+  ServeProcess server(dir.Store("cap.db"), {"--max-streams", "2"});
   SseReader one(server.port(), "/v1/stream");
   SseReader two(server.port(), "/v1/stream");
   REQUIRE(one.status(10s) == 200);

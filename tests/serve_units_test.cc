@@ -9,7 +9,7 @@
 
 namespace extrace::server {
 
-TEST_CASE("request targets decode each segment and parameter on its own") {
+TEST_CASE("request targets decode each segment and parameter on its own", "[no-store]") {
   auto target = ParseTarget("/v1/runs/a%2Fb/events?afterSeq=3&node=n+1&node=n%202&flag");
   REQUIRE(target);
   CHECK(target->segments == std::vector<std::string>{"v1", "runs", "a/b", "events"});
@@ -23,7 +23,7 @@ TEST_CASE("request targets decode each segment and parameter on its own") {
     CHECK(!ParseTarget(bad));
 }
 
-TEST_CASE("the token check takes the bearer header or the cookie, nothing else") {
+TEST_CASE("the token check takes the bearer header or the cookie, nothing else", "[no-store]") {
   const std::string token = "0123456789abcdef";
   CHECK(Authorized("", "", ""));
   CHECK(Authorized(token, "Bearer 0123456789abcdef", ""));
@@ -42,7 +42,8 @@ TEST_CASE("the token check takes the bearer header or the cookie, nothing else")
   CHECK(!ConstantTimeEquals("", "a"));
 }
 
-TEST_CASE("a request body is JSON Lines or one array, read up to its first bad line") {
+TEST_CASE("a request body is JSON Lines or one array, read up to its first bad line",
+          "[no-store]") {
   std::string good = R"({"executionId":"r","seq":1,"timestamp":5,"type":"completed"})";
   auto lines = ReadEventBody("\n" + good + "\r\n  \n" + good + "\n{bad\n" + good);
   CHECK(lines.events.size() == 2);

@@ -132,7 +132,7 @@ Followed FollowOnPipe(const std::string& db, const std::string& flow, const std:
 
 TEST_CASE("tail on a terminal follows a run as it is recorded and exits with it", "[tail][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   // Started before the engine, before the store file even exists.
   PtyProcess tail({"--db", db, "tail", "latest", "--flow", "live"}, {"NO_COLOR"}, 100);
   REQUIRE(tail.ReadUntil(
@@ -164,7 +164,7 @@ TEST_CASE("tail on a terminal follows a run as it is recorded and exits with it"
 TEST_CASE("tail --json prints each event once as extrace events does and exits 13 on error",
           "[tail][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   Followed tail = FollowOnPipe(db, "doomed", "--json", true);
   CHECK(tail.exit_code == 13);
   ProcessResult events = RunCli({"--db", db, "events", tail.recorded.id});
@@ -175,7 +175,7 @@ TEST_CASE("tail --json prints each event once as extrace events does and exits 1
 
 TEST_CASE("tail --events prints a line per event and one when a child run starts", "[tail][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   Followed tail = FollowOnPipe(db, "lines", "--events", true);
   CHECK(tail.exit_code == 13);
   INFO(tail.text);
@@ -193,7 +193,7 @@ TEST_CASE("tail --events prints a line per event and one when a child run starts
 TEST_CASE("tail of a run that already ended prints it and exits at once with its code",
           "[tail][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   Recorded good = RecordRun(db, "good", false, 0ms);
   Recorded bad = RecordRun(db, "bad", true, 0ms);
   REQUIRE((good.error.empty() && bad.error.empty()));
@@ -224,12 +224,12 @@ TEST_CASE("tail of a run that already ended prints it and exits at once with its
 TEST_CASE("tail of an unknown run fails as show does and latest of a new flow waits",
           "[tail][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   REQUIRE(RecordRun(db, "known", false, 0ms).error.empty());
   ProcessResult unknown = RunCli({"--db", db, "tail", "exec_nope"});
   CHECK(unknown.exit_code == 5);
   CHECK_THAT(unknown.err, Contains("no run with executionId \"exec_nope\""));
-  ProcessResult no_store = RunCli({"--db", dir.File("none.db"), "tail", "exec_nope"});
+  ProcessResult no_store = RunCli({"--db", dir.Store("none.db"), "tail", "exec_nope"});
   CHECK(no_store.exit_code == 5);
 
   ChildProcess waiting(EXTRACE_CLI, {"--db", db, "tail", "latest", "--flow", "unborn"});
@@ -240,7 +240,7 @@ TEST_CASE("tail of an unknown run fails as show does and latest of a new flow wa
 
 TEST_CASE("Ctrl-C stops tail on a terminal with the cursor shown again", "[tail][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   auto recorder = OpenRecorder(db);
   REQUIRE(recorder);
   auto run = (*recorder)->StartRun(
@@ -264,7 +264,7 @@ TEST_CASE("Ctrl-C stops tail on a terminal with the cursor shown again", "[tail]
 
 TEST_CASE("tail shows an event well within a second of its commit", "[tail][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   auto recorder = OpenRecorder(db);
   REQUIRE(recorder);
   Recorder& rec = **recorder;

@@ -98,7 +98,7 @@ void NoInput(int) {}
 
 TEST_CASE("show --timeline on a pipe or with NO_COLOR has no escapes", "[timeline][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   WriteFile(dir.File("run.jsonl"), FailedRun("run-1"));
   ProcessResult ingest = RunCliWithEnv({"--db", db, "ingest", dir.File("run.jsonl")}, {});
   REQUIRE(ingest.exit_code == 0);
@@ -144,7 +144,7 @@ std::string ManyRuns(int first, int count) {
 
 TEST_CASE("ingest on a terminal shows a progress line on stderr", "[progress][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   // Half the input, a pause longer than the line's first delay, then the rest:
   // the events after the pause are drawn, however fast the machine.
   PtyResult result = RunCliOnPty({"--db", db, "ingest", "--durability-normal"}, {}, [](int fd) {
@@ -165,7 +165,7 @@ TEST_CASE("ingest on a terminal shows a progress line on stderr", "[progress][cl
 
 TEST_CASE("ingest with stderr not a terminal writes nothing there", "[progress][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   ChildProcess child(EXTRACE_CLI, {"--db", db, "ingest", "--durability-normal"});
   child.Write(ManyRuns(0, 200));
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
@@ -178,7 +178,7 @@ TEST_CASE("ingest with stderr not a terminal writes nothing there", "[progress][
 
 TEST_CASE("ingest on a terminal erases the line before an error", "[progress][cli]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace.db");
   PtyResult result = RunCliOnPty({"--db", db, "ingest", "--durability-normal"}, {}, [](int fd) {
     WriteAll(fd, ManyRuns(0, 200));
     std::this_thread::sleep_for(std::chrono::milliseconds(800));

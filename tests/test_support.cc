@@ -9,12 +9,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "test_backend.h"
 
 extern char** environ;
 
@@ -26,9 +29,43 @@ TempDir::TempDir() {
   path_ = pattern;
 }
 
+namespace {
+
+// The SQLite database files under `folder` (by their header).
+std::vector<std::string> SqliteFilesUnder(const std::filesystem::path& folder) {
+  static constexpr char kHeader[16] = "SQLite format 3";  // and its '\0'
+  std::vector<std::string> found;
+  std::error_code error;
+  for (auto it = std::filesystem::recursive_directory_iterator(folder, error);
+       !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+    if (!it->is_regular_file(error)) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    char header[16] = {};
+    if (in.read(header, sizeof header) && std::equal(header, header + 16, kHeader))
+      found.push_back(it->path().string());
+  }
+  return found;
+}
+
+}  // namespace
+
 TempDir::~TempDir() {
+  for (const auto& [name, database] : databases_) DropTestDatabase(database);
+  // A PostgreSQL run of a test that still made a SQLite store (a path that
+  // did not go through Store()) would pass on SQLite without saying so.
+  if (PostgresBackend() && !sqlite_files_allowed_)
+    for (const auto& file : SqliteFilesUnder(path_))
+      FAIL_CHECK("a SQLite database in PostgreSQL mode: "
+                 << file << " (take the store from TempDir::Store)");
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TempDir::Store(const std::string& name) const {
+  if (!PostgresBackend()) return File(name);
+  auto found = databases_.find(name);
+  if (found == databases_.end()) found = databases_.emplace(name, CreateTestDatabase()).first;
+  return PostgresUri(found->second);
 }
 
 namespace {

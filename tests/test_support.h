@@ -1,9 +1,11 @@
-// Shared test helpers: temporary folders, running the CLI as a real process,
-// building event lines.
+// Shared test helpers: temporary folders and the test's stores in them
+// (test_backend.h: SQLite files, or PostgreSQL databases), running the CLI as
+// a real process, building event lines.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,7 +14,8 @@
 
 namespace extrace::testing {
 
-// A fresh folder under /tmp, removed with everything in it on destruction.
+// A fresh folder under /tmp, removed with everything in it on destruction,
+// and the stores the test made through Store() (dropped with it).
 class TempDir {
  public:
   TempDir();
@@ -21,9 +24,19 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
   std::string File(const std::string& name) const { return (path_ / name).string(); }
+  // The store called `name` that EventStore::Open and --db take: the file
+  // File(name) in SQLite mode; in PostgreSQL mode (EXTRACE_TEST_BACKEND=postgres)
+  // the URI of a fresh database made on first use of `name` and dropped with
+  // this folder. Throws (failing the test) when PostgreSQL mode has no server.
+  std::string Store(const std::string& name) const;
+  // In PostgreSQL mode a SQLite database left in this folder fails the test (a
+  // store that bypassed Store()); a test that means to make one says so here.
+  void AllowSqliteFiles() { sqlite_files_allowed_ = true; }
 
  private:
   std::filesystem::path path_;
+  mutable std::map<std::string, std::string> databases_;  // name -> PostgreSQL database
+  bool sqlite_files_allowed_ = false;
 };
 
 struct ProcessResult {

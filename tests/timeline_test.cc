@@ -111,7 +111,7 @@ void CheckBar(const std::vector<std::string>& cells, int64_t from_ms, int64_t to
   }
 }
 
-TEST_CASE("timeline lines never exceed the width", "[timeline]") {
+TEST_CASE("timeline lines never exceed the width", "[timeline][no-store]") {
   ExecutionTrace trace = SampleTrace();
   trace.nodes[0].node_name = "A node with a name far longer than any column should hold, really";
   int width = GENERATE(40, 52, 60, 80, 100, 137, 200);
@@ -126,13 +126,13 @@ TEST_CASE("timeline lines never exceed the width", "[timeline]") {
   CHECK(CodePoints(StripAnsi(Lines(chart)[2])).size() == static_cast<size_t>(width));
 }
 
-TEST_CASE("timeline narrower than the minimum is drawn at the minimum", "[timeline]") {
+TEST_CASE("timeline narrower than the minimum is drawn at the minimum", "[timeline][no-store]") {
   std::string chart = RenderTerminalTimeline(SampleTrace(), 10, false);
   for (const auto& line : Lines(chart))
     CHECK(CodePoints(line).size() <= static_cast<size_t>(kMinTimelineWidth));
 }
 
-TEST_CASE("timeline bars sit at the nodes' times", "[timeline]") {
+TEST_CASE("timeline bars sit at the nodes' times", "[timeline][no-store]") {
   int width = GENERATE(60, 80, 101, 160);
   INFO("width " << width);
   std::string chart = RenderTerminalTimeline(SampleTrace(), width, false);
@@ -150,7 +150,7 @@ TEST_CASE("timeline bars sit at the nodes' times", "[timeline]") {
   for (const auto& cell : BarCells(RowOf(chart, "Node p"))) CHECK(cell == " ");
 }
 
-TEST_CASE("timeline rows: tree order, nesting, markers and durations", "[timeline]") {
+TEST_CASE("timeline rows: tree order, nesting, markers and durations", "[timeline][no-store]") {
   std::string chart = RenderTerminalTimeline(SampleTrace(), 100, false);
   INFO(chart);
   std::vector<std::string> lines = Lines(chart);
@@ -179,7 +179,7 @@ TEST_CASE("timeline rows: tree order, nesting, markers and durations", "[timelin
                         Contains("· pending"));
 }
 
-TEST_CASE("timeline has ANSI colours only when asked", "[timeline]") {
+TEST_CASE("timeline has ANSI colours only when asked", "[timeline][no-store]") {
   std::string plain = RenderTerminalTimeline(SampleTrace(), 90, false);
   CHECK(plain.find('\x1b') == std::string::npos);
   std::string coloured = RenderTerminalTimeline(SampleTrace(), 90, true);
@@ -189,7 +189,7 @@ TEST_CASE("timeline has ANSI colours only when asked", "[timeline]") {
   CHECK(StripAnsi(coloured) == plain);
 }
 
-TEST_CASE("timeline of a completed run ends at its end", "[timeline]") {
+TEST_CASE("timeline of a completed run ends at its end", "[timeline][no-store]") {
   ExecutionTrace trace;
   trace.execution_id = "done";
   trace.start_us = kT0;
