@@ -93,7 +93,7 @@ std::string ManyRuns(int runs, int events) {
 
 TEST_CASE("copy every run between SQLite stores, then nothing the second time", "[cli][copy]") {
   TempDir dir;
-  std::string from = dir.File("from.db"), to = dir.File("to.db");
+  std::string from = dir.Store("from"), to = dir.Store("to");
   IngestGolden(from);
   size_t runs = RunIds(from).size();
   REQUIRE(runs > 10);
@@ -103,7 +103,9 @@ TEST_CASE("copy every run between SQLite stores, then nothing the second time", 
   RequireSameDocuments(from, to);
   CHECK(CopyOk(from, to) ==
         "copied 0 runs (0 events), " + std::to_string(runs) + " already there\n");
-  // The copy is a store like any other: copied back into a third, the same documents.
+  // The copy is a store like any other: copied back into a third (a SQLite
+  // file named with the sqlite: prefix), the same documents.
+  dir.AllowSqliteFiles();
   std::string third = "sqlite:" + dir.File("third.db");
   CopyOk(to, third);
   RequireSameDocuments(from, dir.File("third.db"));
@@ -111,7 +113,7 @@ TEST_CASE("copy every run between SQLite stores, then nothing the second time", 
 
 TEST_CASE("copy --flow takes the flow's runs with their child runs", "[cli][copy]") {
   TempDir dir;
-  std::string from = dir.File("from.db"), to = dir.File("to.db");
+  std::string from = dir.Store("from"), to = dir.Store("to");
   IngestGolden(from);
   // child_runs: parent-run (flow pflow) started child-run, whose own flow is cflow.
   CHECK(CopyOk(from, to, {"--flow", "pflow"}) == "copied 2 runs (13 events), 0 already there\n");
@@ -126,7 +128,7 @@ TEST_CASE("copy --flow takes the flow's runs with their child runs", "[cli][copy
 
 TEST_CASE("copy --since takes the runs started at or after the time", "[cli][copy]") {
   TempDir dir;
-  std::string from = dir.File("from.db"), to = dir.File("to.db");
+  std::string from = dir.Store("from"), to = dir.Store("to");
   std::string input;
   for (int i = 0; i < 4; ++i)
     input +=
@@ -147,7 +149,7 @@ TEST_CASE("copy --since takes the runs started at or after the time", "[cli][cop
 
 TEST_CASE("copy killed midway resumes to the same documents", "[cli][copy]") {
   TempDir dir;
-  std::string from = dir.File("from.db"), to = dir.File("to.db");
+  std::string from = dir.Store("from"), to = dir.Store("to");
   CliOk(from, {"ingest"}, ManyRuns(300, 1000));
   bool killed_midway = false;
   {
@@ -155,7 +157,7 @@ TEST_CASE("copy killed midway resumes to the same documents", "[cli][copy]") {
     // Wait until the destination holds some runs, then kill the copy with no warning.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
-      if (std::filesystem::exists(to)) {
+      if (to.starts_with("postgresql://") || std::filesystem::exists(to)) {
         ProcessResult listed = cli_test::Cli(to, {"list", "--json"});
         if (listed.exit_code == 0 && boost::json::parse(listed.out).as_array().size() >= 3) break;
       }
@@ -179,7 +181,7 @@ TEST_CASE("copy killed midway resumes to the same documents", "[cli][copy]") {
 
 TEST_CASE("copy stops at a conflicting event with exit 4", "[cli][copy]") {
   TempDir dir;
-  std::string from = dir.File("from.db"), to = dir.File("to.db");
+  std::string from = dir.Store("from"), to = dir.Store("to");
   CliOk(from, {"ingest"}, FullRun("run-1") + FullRun("run-2"));
   // The destination holds another run-2: its seq 2 says something else.
   CliOk(to, {"ingest"},
@@ -194,9 +196,12 @@ TEST_CASE("copy stops at a conflicting event with exit 4", "[cli][copy]") {
 
 TEST_CASE("copy refuses a store copied into itself and names a missing source", "[cli][copy]") {
   TempDir dir;
-  std::string db = dir.File("trace.db");
+  std::string db = dir.Store("trace");
   CliOk(db, {"ingest"}, FullRun("run-1"));
-  for (const std::string& to : {db, "sqlite:" + db, dir.path().string() + "/./trace.db"}) {
+  std::vector<std::string> same_store = {db};
+  if (!db.starts_with("postgresql://"))  // the spellings of one SQLite file
+    same_store.insert(same_store.end(), {"sqlite:" + db, dir.path().string() + "/./trace.db"});
+  for (const std::string& to : same_store) {
     ProcessResult same = Copy(db, to);
     INFO(to);
     CHECK(same.exit_code == 2);
@@ -212,6 +217,7 @@ TEST_CASE("copy refuses a store copied into itself and names a missing source", 
 
 TEST_CASE("copy SQLite to PostgreSQL and back gives the same documents", "[cli][copy][postgres]") {
   TempDir dir;
+  dir.AllowSqliteFiles();  // the SQLite side of the round trip
   pg_test::Database pg;
   std::string from = dir.File("from.db"), back = dir.File("back.db");
   IngestGolden(from);

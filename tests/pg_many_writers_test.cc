@@ -90,6 +90,7 @@ void RequireWhole(EventStore& store, const std::string& id, int64_t n) {
 TEST_CASE("postgres: 4 recorders and 2 ingests append while 2 readers read", "[postgres]") {
   pg_test::Database pg;
   TempDir dir;
+  dir.AllowSqliteFiles();  // SQLite beside PostgreSQL, on purpose
   const std::string uri = pg.uri();
   constexpr int kRecorders = 4, kIngests = 2;
   constexpr int64_t kRecorded = 6000;  // per recorder run, `started` included; `completed` follows

@@ -73,6 +73,7 @@ TEST_CASE("postgres: server restarted during an ingest leaves a clean prefix, a 
           "[postgres][restart]") {
   pg_test::Database db;
   TempDir dir;
+  dir.AllowSqliteFiles();  // SQLite beside PostgreSQL, on purpose
   constexpr int kRuns = 100, kEvents = 2000;
   const std::string file = dir.File("big.jsonl");
   testing::WriteFile(file, BigFile(kRuns, kEvents));

@@ -152,7 +152,8 @@ void RequireSameRows(const PgTestDatabase& pg, const std::string& sqlite) {
 struct TwoStores {
   PgTestDatabase pg;
   TempDir dir;
-  std::string sqlite_path = dir.File("events.db");
+  // SQLite beside PostgreSQL, on purpose.
+  std::string sqlite_path = (dir.AllowSqliteFiles(), dir.File("events.db"));
   std::unique_ptr<EventStore> postgres = OpenStore(pg.uri());
   std::unique_ptr<EventStore> sqlite = OpenStore(sqlite_path);
 
@@ -516,6 +517,7 @@ TEST_CASE("PostgreSQL keeps the seqs of a COMMIT whose answer was lost", "[postg
 TEST_CASE("PostgreSQL append rate vs \\copy", "[.pgbench]") {
   PgTestDatabase pg;
   TempDir dir;
+  dir.AllowSqliteFiles();  // SQLite beside PostgreSQL, on purpose
   std::vector<Event> events;
   for (int run = 0; events.size() < 200000; ++run) {
     auto one = FlowRun(fmt::format("run{:05}", run), 65, 1800000000000 + run * 1000, false,

@@ -188,6 +188,7 @@ struct Pair {
   std::unique_ptr<EventStore> postgres;
 
   explicit Pair(std::vector<Event> events, bool read_only = false) {
+    dir.AllowSqliteFiles();  // SQLite beside PostgreSQL, on purpose
     const std::string file = dir.File("reference.db");
     {
       auto writer = OpenStore(file);
@@ -577,7 +578,7 @@ TEST_CASE("postgres read: the SQL console reads one statement, refuses writes", 
   }
 }
 
-TEST_CASE("postgres read: a role that may only read opens read-only; writing is refused",
+TEST_CASE("postgres read: a role that may only read opens read-only, and writing is refused",
           "[postgres]") {
   Pair pair(Scenario());
   const std::string role = "extrace_reader_" + pg_test::RandomSuffix();
