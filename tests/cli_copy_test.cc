@@ -200,7 +200,7 @@ TEST_CASE("copy refuses a store copied into itself and names a missing source", 
   CliOk(db, {"ingest"}, FullRun("run-1"));
   std::vector<std::string> same_store = {db};
   if (!db.starts_with("postgresql://"))  // the spellings of one SQLite file
-    same_store.insert(same_store.end(), {"sqlite:" + db, dir.path().string() + "/./trace.db"});
+    same_store.insert(same_store.end(), {"sqlite:" + db, dir.path().string() + "/./trace"});
   for (const std::string& to : same_store) {
     ProcessResult same = Copy(db, to);
     INFO(to);
