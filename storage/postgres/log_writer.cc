@@ -62,7 +62,7 @@ bool AnswerLost(const pg::Failure& failure) {
 // One INSERT's worth of event_log rows, a column each.
 struct EventColumns {
   pg::TextArray execution, seq, ts_us, type, node, data, layout, graph;
-  pg::Params Params() const {
+  [[nodiscard]] pg::Params Params() const {
     pg::Params params;
     for (const pg::TextArray* column :
          {&execution, &seq, &ts_us, &type, &node, &data, &layout, &graph})
