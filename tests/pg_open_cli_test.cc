@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
@@ -85,6 +86,40 @@ TEST_CASE("PostgreSQL: a bad URI or a server nobody listens on is a one-line err
   CHECK(nobody.exit_code == 14);
   CHECK(nobody.err.find("cannot reach the store") != std::string::npos);
   CHECK(nobody.err.find("postgresql://someone@127.0.0.1:1/extrace") != std::string::npos);
+}
+
+// Passwords in every place libpq takes them from a URI, and URIs whose
+// password libpq's own message would quote: never on stderr.
+TEST_CASE("PostgreSQL: no message shows a password, wherever the URI holds it", "[postgres]") {
+  RequireServer();
+  const std::vector<std::string> uris = {
+      // libpq ends the userinfo at '@', so a password may hold '?'.
+      fmt::format("postgresql://someone:{}?x@127.0.0.1:1/extrace", kSecret),
+      // libpq decodes parameter names: pass%77ord is password.
+      fmt::format("postgresql://127.0.0.1:1/extrace?pass%77ord={}", kSecret),
+      fmt::format("postgresql://127.0.0.1:1/extrace?sslmode=disable&password={}", kSecret),
+      // libpq's parse errors quote the whole URI.
+      fmt::format("postgresql://someone:{}@[::1/extrace", kSecret),
+      fmt::format("postgresql://someone:{}@[::1]x/extrace", kSecret),
+      // ... or the parameter.
+      fmt::format("postgresql://127.0.0.1:1/extrace?password={}=x", kSecret),
+  };
+  for (const std::string& uri : uris) {
+    INFO(uri);
+    ProcessResult result = Cli(uri, {"list"});
+    RequireOneLineWithoutSecret(result);
+    CHECK((result.exit_code == 3 || result.exit_code == 14));
+  }
+  // A URI libpq cannot parse is the user's mistake (3), not a server out of reach (14).
+  CHECK(Cli(fmt::format("postgresql://someone:{}@[::1/extrace", kSecret), {"list"}).exit_code == 3);
+  // libpq's key=value form is refused, not taken as a SQLite file's name.
+  const std::string conninfo =
+      fmt::format("host=127.0.0.1 port=1 dbname=extrace password={}", kSecret);
+  ProcessResult keywords = testing::RunCliWithEnv({"list"}, {"EXTRACE_DB=" + conninfo});
+  RequireOneLineWithoutSecret(keywords);
+  CHECK(keywords.exit_code == 3);
+  CHECK(keywords.err.find("postgresql:// URI") != std::string::npos);
+  CHECK(!std::filesystem::exists(conninfo));
 }
 
 TEST_CASE("PostgreSQL: a wrong password and a missing database name the cause", "[postgres]") {
