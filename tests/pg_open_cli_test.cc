@@ -186,6 +186,28 @@ TEST_CASE("PostgreSQL: a role that may only read lists and shows, and cannot wri
   Psql("postgres", fmt::format("DROP ROLE IF EXISTS {}", role));
 }
 
+// A recorder closed while its store refuses the events says how many it
+// lost and where: the store's name, never the URI it was opened with.
+TEST_CASE("PostgreSQL: the recorder's line about lost events shows no password", "[postgres]") {
+  FreshDatabase db;
+  CliOk(db.Uri(), {"ingest", "-"}, FullRun("r1"));
+  std::string role = db.name() + "_lost";
+  PsqlOk(db.name(),
+         fmt::format("CREATE ROLE {0} LOGIN PASSWORD '{1}'; GRANT CONNECT ON DATABASE {2} "
+                     "TO {0}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {0}",
+                     role, kSecret, db.name()));
+  // The role may read, so the recorder opens; every append is refused.
+  std::string uri =
+      fmt::format("postgresql://{}:{}@localhost:{}/{}", role, kSecret, Port(), db.name());
+  ProcessResult writer = RunProcess(EXTRACE_TEST_HELPER, {"record", uri, "lost", "10", "5"});
+  INFO("stderr: " << writer.err);
+  CHECK(writer.exit_code == 3);
+  CHECK(writer.err.find("could not be stored") != std::string::npos);
+  CHECK(writer.err.find(kSecret) == std::string::npos);
+  PsqlOk(db.name(), fmt::format("DROP OWNED BY {}", role));
+  Psql("postgres", fmt::format("DROP ROLE IF EXISTS {}", role));
+}
+
 TEST_CASE("PostgreSQL: eight processes creating a new database's schema at once", "[postgres]") {
   FreshDatabase db;
   std::vector<ProcessResult> results(8);
