@@ -66,6 +66,14 @@ std::string Port() {
   return port ? port : "5432";
 }
 
+// A role with password kSecret that may read every table of `db`, no more.
+void CreateReaderRole(const FreshDatabase& db, const std::string& role) {
+  PsqlOk(db.name(),
+         fmt::format("CREATE ROLE {0} LOGIN PASSWORD '{1}'; GRANT CONNECT ON DATABASE {2} "
+                     "TO {0}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {0}",
+                     role, kSecret, db.name()));
+}
+
 // One line on stderr, naming the store without the password.
 void RequireOneLineWithoutSecret(const ProcessResult& result) {
   INFO("stderr: " << result.err);
@@ -165,10 +173,7 @@ TEST_CASE("PostgreSQL: a role that may only read lists and shows, and cannot wri
   FreshDatabase db;
   CliOk(db.Uri(), {"ingest", "-"}, FullRun("r1"));
   std::string role = db.name() + "_reader";
-  PsqlOk(db.name(),
-         fmt::format("CREATE ROLE {0} LOGIN PASSWORD '{1}'; GRANT CONNECT ON DATABASE {2} "
-                     "TO {0}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {0}",
-                     role, kSecret, db.name()));
+  CreateReaderRole(db, role);
   std::string uri = fmt::format("postgresql://{}@localhost:{}/{}", role, Port(), db.name());
   const std::vector<std::string> env = {fmt::format("PGPASSWORD={}", kSecret)};
   ProcessResult list = testing::RunCliWithEnv({"--db", uri, "list", "--json"}, env);
@@ -192,10 +197,7 @@ TEST_CASE("PostgreSQL: the recorder's line about lost events shows no password",
   FreshDatabase db;
   CliOk(db.Uri(), {"ingest", "-"}, FullRun("r1"));
   std::string role = db.name() + "_lost";
-  PsqlOk(db.name(),
-         fmt::format("CREATE ROLE {0} LOGIN PASSWORD '{1}'; GRANT CONNECT ON DATABASE {2} "
-                     "TO {0}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {0}",
-                     role, kSecret, db.name()));
+  CreateReaderRole(db, role);
   // The role may read, so the recorder opens; every append is refused.
   std::string uri =
       fmt::format("postgresql://{}:{}@localhost:{}/{}", role, kSecret, Port(), db.name());
