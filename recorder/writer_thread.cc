@@ -207,8 +207,10 @@ void QueuedRecorder::WriteBatch() {
     if (stopping_ && now - failing_since_ > kShutdownPatience) {
       // Callers are gone: what is still in the ring is lost with this batch.
       size_t lost = pending.size() - done + DiscardRing();
+      // The store's path(), not path_: the URI a recorder was opened with may
+      // hold a password.
       std::fprintf(stderr, "extrace: %zu events could not be stored in %s: %s\n", lost,
-                   path_.c_str(), result.status.error().message.c_str());
+                   store_->path().c_str(), result.status.error().message.c_str());
       break;
     }
     lock.unlock();

@@ -1,17 +1,41 @@
 // EventStore's factory and non-virtual helpers. Open picks the backend by the
 // kind of `path`: a postgresql:// or postgres:// URI is PostgreSQL
 // (storage/postgres/), anything else SQLite (storage/sqlite/), with an optional
-// sqlite: prefix.
+// sqlite: prefix. libpq's key=value strings are refused (only URIs name
+// PostgreSQL stores).
 #include "storage/event_store.h"
+
+#include <string_view>
 
 #include "storage/postgres/open.h"
 #include "storage/sqlite/open.h"
 
 namespace extrace {
+namespace {
+
+// libpq's key=value form ("host=db dbname=extrace password=..."). Only URIs
+// select PostgreSQL; taken as a SQLite path, such a string would create a
+// file of that name and print it, password and all, in every message.
+bool LooksLikeConninfo(std::string_view path) {
+  static constexpr std::string_view kKeywords[] = {
+      "host=", "hostaddr=", "port=", "dbname=", "user=", "password=", "passfile=", "service="};
+  for (size_t word = 0; word < path.size(); ++word) {
+    if (word > 0 && path[word - 1] != ' ' && path[word - 1] != '\t') continue;
+    for (std::string_view keyword : kKeywords)
+      if (path.substr(word, keyword.size()) == keyword) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
                                                      const StoreOptions& options) {
   if (IsPostgresUri(path)) return OpenPostgresStore(path, options);
+  if (LooksLikeConninfo(path))
+    return MakeError(StatusCode::kInvalidInput,
+                     "a key=value connection string is not a store name: name a PostgreSQL "
+                     "store with a postgresql:// URI");
   return OpenSqliteStore(SqlitePath(path), options);
 }
 
@@ -25,6 +49,7 @@ std::string EventStore::SqlitePath(const std::string& path) {
 }
 
 std::string EventStore::DisplayName(const std::string& path) {
+  if (LooksLikeConninfo(path)) return "(a key=value connection string)";
   return IsPostgresUri(path) ? RedactedUri(path) : SqlitePath(path);
 }
 

@@ -101,6 +101,7 @@ class EventStore {
   virtual ~EventStore() = default;
 
   // `path`: a postgresql:// (or postgres://) URI opens the PostgreSQL store;
+  // libpq's key=value form ("host=... dbname=...") is refused (kInvalidInput);
   // anything else is a SQLite file, optionally written sqlite:PATH.
   static Result<std::unique_ptr<EventStore>> Open(const std::string& path,
                                                   const StoreOptions& options = {});

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
@@ -65,6 +66,14 @@ std::string Port() {
   return port ? port : "5432";
 }
 
+// A role with password kSecret that may read every table of `db`, no more.
+void CreateReaderRole(const FreshDatabase& db, const std::string& role) {
+  PsqlOk(db.name(),
+         fmt::format("CREATE ROLE {0} LOGIN PASSWORD '{1}'; GRANT CONNECT ON DATABASE {2} "
+                     "TO {0}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {0}",
+                     role, kSecret, db.name()));
+}
+
 // One line on stderr, naming the store without the password.
 void RequireOneLineWithoutSecret(const ProcessResult& result) {
   INFO("stderr: " << result.err);
@@ -85,6 +94,40 @@ TEST_CASE("PostgreSQL: a bad URI or a server nobody listens on is a one-line err
   CHECK(nobody.exit_code == 14);
   CHECK(nobody.err.find("cannot reach the store") != std::string::npos);
   CHECK(nobody.err.find("postgresql://someone@127.0.0.1:1/extrace") != std::string::npos);
+}
+
+// Passwords in every place libpq takes them from a URI, and URIs whose
+// password libpq's own message would quote: never on stderr.
+TEST_CASE("PostgreSQL: no message shows a password, wherever the URI holds it", "[postgres]") {
+  RequireServer();
+  const std::vector<std::string> uris = {
+      // libpq ends the userinfo at '@', so a password may hold '?'.
+      fmt::format("postgresql://someone:{}?x@127.0.0.1:1/extrace", kSecret),
+      // libpq decodes parameter names: pass%77ord is password.
+      fmt::format("postgresql://127.0.0.1:1/extrace?pass%77ord={}", kSecret),
+      fmt::format("postgresql://127.0.0.1:1/extrace?sslmode=disable&password={}", kSecret),
+      // libpq's parse errors quote the whole URI.
+      fmt::format("postgresql://someone:{}@[::1/extrace", kSecret),
+      fmt::format("postgresql://someone:{}@[::1]x/extrace", kSecret),
+      // ... or the parameter.
+      fmt::format("postgresql://127.0.0.1:1/extrace?password={}=x", kSecret),
+  };
+  for (const std::string& uri : uris) {
+    INFO(uri);
+    ProcessResult result = Cli(uri, {"list"});
+    RequireOneLineWithoutSecret(result);
+    CHECK((result.exit_code == 3 || result.exit_code == 14));
+  }
+  // A URI libpq cannot parse is the user's mistake (3), not a server out of reach (14).
+  CHECK(Cli(fmt::format("postgresql://someone:{}@[::1/extrace", kSecret), {"list"}).exit_code == 3);
+  // libpq's key=value form is refused, not taken as a SQLite file's name.
+  const std::string conninfo =
+      fmt::format("host=127.0.0.1 port=1 dbname=extrace password={}", kSecret);
+  ProcessResult keywords = testing::RunCliWithEnv({"list"}, {"EXTRACE_DB=" + conninfo});
+  RequireOneLineWithoutSecret(keywords);
+  CHECK(keywords.exit_code == 3);
+  CHECK(keywords.err.find("postgresql:// URI") != std::string::npos);
+  CHECK(!std::filesystem::exists(conninfo));
 }
 
 TEST_CASE("PostgreSQL: a wrong password and a missing database name the cause", "[postgres]") {
@@ -130,10 +173,7 @@ TEST_CASE("PostgreSQL: a role that may only read lists and shows, and cannot wri
   FreshDatabase db;
   CliOk(db.Uri(), {"ingest", "-"}, FullRun("r1"));
   std::string role = db.name() + "_reader";
-  PsqlOk(db.name(),
-         fmt::format("CREATE ROLE {0} LOGIN PASSWORD '{1}'; GRANT CONNECT ON DATABASE {2} "
-                     "TO {0}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {0}",
-                     role, kSecret, db.name()));
+  CreateReaderRole(db, role);
   std::string uri = fmt::format("postgresql://{}@localhost:{}/{}", role, Port(), db.name());
   const std::vector<std::string> env = {fmt::format("PGPASSWORD={}", kSecret)};
   ProcessResult list = testing::RunCliWithEnv({"--db", uri, "list", "--json"}, env);
@@ -147,6 +187,25 @@ TEST_CASE("PostgreSQL: a role that may only read lists and shows, and cannot wri
   RequireOneLineWithoutSecret(ingest);
   CHECK(ingest.exit_code == 7);
   CHECK(ListJson(db.Uri()).size() == 1);
+  PsqlOk(db.name(), fmt::format("DROP OWNED BY {}", role));
+  Psql("postgres", fmt::format("DROP ROLE IF EXISTS {}", role));
+}
+
+// A recorder closed while its store refuses the events says how many it
+// lost and where: the store's name, never the URI it was opened with.
+TEST_CASE("PostgreSQL: the recorder's line about lost events shows no password", "[postgres]") {
+  FreshDatabase db;
+  CliOk(db.Uri(), {"ingest", "-"}, FullRun("r1"));
+  std::string role = db.name() + "_lost";
+  CreateReaderRole(db, role);
+  // The role may read, so the recorder opens; every append is refused.
+  std::string uri =
+      fmt::format("postgresql://{}:{}@localhost:{}/{}", role, kSecret, Port(), db.name());
+  ProcessResult writer = RunProcess(EXTRACE_TEST_HELPER, {"record", uri, "lost", "10", "5"});
+  INFO("stderr: " << writer.err);
+  CHECK(writer.exit_code == 3);
+  CHECK(writer.err.find("could not be stored") != std::string::npos);
+  CHECK(writer.err.find(kSecret) == std::string::npos);
   PsqlOk(db.name(), fmt::format("DROP OWNED BY {}", role));
   Psql("postgres", fmt::format("DROP ROLE IF EXISTS {}", role));
 }

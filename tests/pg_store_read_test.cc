@@ -495,6 +495,56 @@ TEST_CASE("postgres read: the change counter moves when another connection commi
   CHECK(follower.GetRun("new-0").value_or(std::nullopt).has_value());
 }
 
+// A long-lived reader (serve's store pool, `extrace tail`) outlives its
+// connection: a server restart or an administrator ends it. Reads are
+// idempotent, so each reconnects once and runs again instead of failing
+// until the process is restarted.
+TEST_CASE("postgres read: reads reconnect after the server ended the connection", "[postgres]") {
+  Pair pair(Scenario(), /*read_only=*/true);
+  EventStore& pg = *pair.postgres;
+  auto admin = pair.database.Connect();
+  auto terminate = [&] {
+    auto ended = admin.Exec(fmt::format(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = '{}' AND pid <> pg_backend_pid()",
+        pair.database.name()));
+    REQUIRE(ended.Int64(0, 0) == 1);
+  };
+  auto expected_run = pair.sqlite->GetRun("Run-B");
+  REQUIRE(expected_run);
+  REQUIRE(pg.GetRun("Run-B"));
+  terminate();
+  auto run = pg.GetRun("Run-B");
+  INFO((run ? "" : run.error().message));
+  REQUIRE(run);
+  CHECK(run->has_value() == expected_run->has_value());
+  terminate();
+  auto runs = pg.ListRuns(RunFilter{});
+  INFO((runs ? "" : runs.error().message));
+  REQUIRE(runs);
+  CHECK(runs->size() == pair.sqlite->ListRuns(RunFilter{})->size());
+  terminate();
+  std::vector<int64_t> seqs, expected_seqs;
+  auto read = pg.ForEachEventAfter("Run-B", 0, 0, [&](Event&& e) { seqs.push_back(e.seq); });
+  INFO((read ? "" : read.error().message));
+  REQUIRE(read);
+  REQUIRE(pair.sqlite->ForEachEventAfter("Run-B", 0, 0,
+                                         [&](Event&& e) { expected_seqs.push_back(e.seq); }));
+  CHECK(seqs == expected_seqs);
+  terminate();
+  auto counter = pg.ChangeCounter();
+  INFO((counter ? "" : counter.error().message));
+  CHECK(counter);
+  terminate();
+  int rows = 0;
+  auto queried = pg.Query(
+      "SELECT 1", [](const std::vector<std::string>&) {},
+      [&](const std::vector<std::optional<std::string>>&, const std::vector<bool>&) { ++rows; });
+  INFO((queried ? "" : queried.error().message));
+  CHECK(queried);
+  CHECK(rows == 1);
+}
+
 TEST_CASE("postgres read: the SQL console reads one statement, refuses writes", "[postgres]") {
   Pair pair(Scenario(), /*read_only=*/true);
   EventStore& pg = *pair.postgres;

@@ -4,6 +4,7 @@
 // before it started, unknown runs, Ctrl-C, and how soon a new event shows.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "extrace/extrace.h"
+#include "pg_test_database.h"
 #include "pty_process.h"
 #include "terminal_test_support.h"
 #include "test_support.h"
@@ -289,6 +291,56 @@ TEST_CASE("tail shows an event well within a second of its commit", "[tail][cli]
   rec.CompleteRun(*run);
   REQUIRE(rec.Flush());
   CHECK(tail.Wait() == 0);
+}
+
+// A PostgreSQL server that refuses connections for a moment (as while it
+// restarts) under a follower: tail waits for it, then shows the rest of the
+// run, every event once, and exits with it.
+TEST_CASE("tail on PostgreSQL waits out a moment the server refuses connections",
+          "[tail][cli][postgres]") {
+  pg_test::Database pg;
+  auto recorder = OpenRecorder(pg.uri());
+  REQUIRE(recorder);
+  Recorder& rec = **recorder;
+  auto run =
+      rec.StartRun({"outage", {{"outage", "Outage", "group"}, {"step", "Step", "task", "outage"}}});
+  REQUIRE(run);
+  REQUIRE(rec.Flush());
+  ChildProcess tail(EXTRACE_CLI, {"--db", pg.uri(), "tail", *run, "--events"});
+  std::vector<std::string> lines;
+  auto read_line = [&] {
+    auto line = tail.ReadLine(kDeadline);
+    REQUIRE(line);
+    lines.push_back(*line);
+  };
+  read_line();  // `started`: tail is following
+  rec.ReportProgress(*run, "step", 10);
+  REQUIRE(rec.Flush());
+  read_line();
+  {
+    // From another database: a database cannot refuse connections to itself.
+    pg::Connection admin("dbname=postgres");
+    admin.Exec("ALTER DATABASE " + pg.name() + " ALLOW_CONNECTIONS false");
+    admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+               pg.name() + "' AND pid <> pg_backend_pid()");
+    std::this_thread::sleep_for(1500ms);  // tail polls into the refusals
+    admin.Exec("ALTER DATABASE " + pg.name() + " ALLOW_CONNECTIONS true");
+  }
+  for (int i = 2; i <= 3; ++i) {
+    rec.ReportProgress(*run, "step", i * 10);
+    REQUIRE(rec.Flush());
+  }
+  rec.CompleteRun(*run);
+  REQUIRE(rec.Flush());
+  while (auto line = tail.ReadLine(kDeadline)) lines.push_back(*line);
+  INFO(tail.Err());
+  CHECK(tail.Wait() == 0);
+  REQUIRE(lines.size() >= 5);
+  for (int i = 1; i <= 3; ++i)
+    CHECK(std::count_if(lines.begin(), lines.end(), [&](const std::string& line) {
+            return line.find("progress  step  " + std::to_string(i * 10) + "%") !=
+                   std::string::npos;
+          }) == 1);
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // store's change counter (PRAGMA data_version, a read of one page header) every
 // kPollInterval and reads only the events after the last seq it has when that
 // changed, so following costs almost nothing while the run is quiet and never
-// re-reads the run.
+// re-reads the run. A shared store out of reach for a moment (a PostgreSQL
+// server restarting) is waited for; see kOutagePatience.
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -45,6 +46,10 @@ constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
 constexpr size_t kPrintChunk = 64 * 1024;
 // A quiet run still gets its elapsed time redrawn this often.
 constexpr auto kTickInterval = std::chrono::seconds(1);
+// A shared store out of reach (a PostgreSQL server restarting) is waited for
+// this long, polled every kOutageInterval, before tail gives up on it.
+constexpr auto kOutagePatience = std::chrono::seconds(60);
+constexpr auto kOutageInterval = std::chrono::milliseconds(250);
 
 volatile sig_atomic_t g_stop_signal = 0;
 
@@ -142,7 +147,12 @@ class Follower {
       // The counter is read before the events: a commit between the two
       // changes it again, and the next poll reads what that commit added.
       auto now_counter = store_.ChangeCounter();
-      if (!now_counter) return Fail("tail", now_counter.error());
+      if (!now_counter) {
+        if (!WithinOutage(now_counter.error())) return Fail("tail", now_counter.error());
+        std::this_thread::sleep_for(kOutageInterval);
+        continue;
+      }
+      outage_since_.reset();
       if (*now_counter != counter) {
         counter = *now_counter;
         if (auto status = ReadNew(); !status) return Fail("tail", status.error());
@@ -158,6 +168,16 @@ class Follower {
   }
 
  private:
+  // Whether `error` is a store out of reach that tail still waits for: the
+  // run goes on being recorded meanwhile, and the store (reads reconnect)
+  // shows it again when it is back.
+  bool WithinOutage(const Error& error) {
+    if (error.code != StatusCode::kUnavailable) return false;
+    const auto now = Clock::now();
+    if (!outage_since_) outage_since_ = now;
+    return now - *outage_since_ < kOutagePatience;
+  }
+
   // Streams out what is new, in pieces of about kPrintChunk: a long run that
   // ended before tail began is never held whole as text.
   Status ReadNew() {
@@ -257,6 +277,7 @@ class Follower {
   std::set<std::string> children_seen_;
   std::optional<ExecutionTrace> trace_;
   Clock::time_point drawn_at_{};
+  std::optional<Clock::time_point> outage_since_;  // since when the store is out of reach
 };
 
 }  // namespace

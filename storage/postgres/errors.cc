@@ -23,7 +23,8 @@ StatusCode CodeForConnectFailure(std::string_view message) {
   if (Contains(message, "invalid URI") || Contains(message, "invalid connection option") ||
       Contains(message, "invalid integer value") || Contains(message, "invalid port") ||
       Contains(message, "missing \"=\"") || Contains(message, "unterminated quoted string") ||
-      Contains(message, "invalid percent-encoded"))
+      Contains(message, "invalid percent-encoded") ||
+      Contains(message, "in URI"))  // libpq's URI parser: "... in URI: ...", "... in URI query ..."
     return StatusCode::kInvalidInput;
   return StatusCode::kUnavailable;
 }

@@ -115,7 +115,7 @@ Match MatchOf(const RunFilter& filter) {
 }  // namespace
 
 Result<std::optional<RunSummary>> PostgresEventStore::GetRun(const std::string& execution_id) {
-  return Guarded<std::optional<RunSummary>>("reading a run", [&]() {
+  return GuardedRead<std::optional<RunSummary>>("reading a run", [&]() {
     static const std::string kSql = std::string(pg_read::kRunTree) + pg_read::kSummaryColumns +
                                     pg_read::kFromExecutions + pg_read::kInRunTree;
     auto rows =
@@ -129,7 +129,7 @@ Result<std::optional<RunSummary>> PostgresEventStore::GetRun(const std::string& 
 }
 
 Result<std::vector<RunSummary>> PostgresEventStore::ListRuns(const RunFilter& filter) {
-  return Guarded<std::vector<RunSummary>>("listing runs", [&]() {
+  return GuardedRead<std::vector<RunSummary>>("listing runs", [&]() {
     Match match = MatchOf(filter);
     // With a limit and no status to match, only the first `limit` runs that
     // match are read, with their run trees (their statuses come from their
@@ -181,7 +181,7 @@ std::vector<RunSummary> PostgresEventStore::ListRunsPage(const std::string& matc
 
 Result<std::vector<NodeFact>> PostgresEventStore::NodeFacts(
     const std::vector<std::string>& execution_ids) {
-  return Guarded<std::vector<NodeFact>>("reading node summaries", [&]() {
+  return GuardedRead<std::vector<NodeFact>>("reading node summaries", [&]() {
     std::vector<NodeFact> facts;
     if (execution_ids.empty()) return facts;
     auto rows = db_.ExecPrepared("read_node_facts", pg_read::kNodeFacts,
@@ -207,7 +207,7 @@ Result<std::vector<NodeFact>> PostgresEventStore::NodeFacts(
 }
 
 Result<std::vector<std::string>> PostgresEventStore::ChildRuns(const std::string& execution_id) {
-  return Guarded<std::vector<std::string>>("reading child runs", [&]() {
+  return GuardedRead<std::vector<std::string>>("reading child runs", [&]() {
     auto rows =
         db_.ExecPrepared("read_child_runs", pg_read::kChildRuns, pg::Params().Add(execution_id));
     std::vector<std::string> children;
@@ -228,7 +228,11 @@ const std::string* PostgresEventStore::GraphText(int64_t id) {
 Status PostgresEventStore::ForEachEventAfter(const std::string& execution_id, int64_t after_seq,
                                              size_t max_events,
                                              const std::function<void(Event&&)>& visit) {
-  auto read = Guarded<bool>("reading events", [&]() -> Result<bool> {
+  // Where the reading is: a read run again after a reconnect (GuardedRead)
+  // resumes after the events already visited.
+  int64_t after = after_seq;
+  int64_t left = max_events == 0 ? -1 : static_cast<int64_t>(max_events);
+  auto read = GuardedRead<bool>("reading events", [&]() -> Result<bool> {
     auto run =
         db_.ExecPrepared("read_run_base", pg_read::kRunIdAndBase, pg::Params().Add(execution_id));
     if (run.rows() == 0) return true;
@@ -238,8 +242,6 @@ Status PostgresEventStore::ForEachEventAfter(const std::string& execution_id, in
     // however long the run, and `visit` runs outside any transaction. (A
     // concurrent append may commit below the last seq read between pages;
     // followers read again after their watermark, as after any poll.)
-    int64_t after = after_seq;
-    int64_t left = max_events == 0 ? -1 : static_cast<int64_t>(max_events);
     while (left != 0) {
       const int64_t want = left < 0 ? kEventsPerPage : std::min(left, kEventsPerPage);
       auto rows = db_.ExecPrepared("read_run_events", pg_read::kRunEvents,
@@ -267,9 +269,9 @@ Status PostgresEventStore::ForEachEventAfter(const std::string& execution_id, in
                            fmt::format("{}: event {} of \"{}\" has a corrupt data layout", display_,
                                        event.seq, execution_id));
         after = event.seq;
+        if (left > 0) --left;
         visit(std::move(event));
       }
-      if (left > 0) left -= rows.rows();
       if (rows.rows() < want) break;
     }
     return true;
@@ -288,7 +290,7 @@ Status PostgresEventStore::ForEachEventAfter(const std::string& execution_id, in
 // a transaction id changes it when it starts or ends, ours and aborted ones
 // included: spurious changes, which only cost a follower a poll.
 Result<int64_t> PostgresEventStore::ChangeCounter() {
-  return Guarded<int64_t>("polling for changes", [&]() {
+  return GuardedRead<int64_t>("polling for changes", [&]() {
     auto rows = db_.ExecPrepared("read_snapshot", pg_read::kSnapshot, pg::Params());
     std::string snapshot = rows.String(0, 0);
     if (snapshot != last_snapshot_) {
@@ -300,7 +302,7 @@ Result<int64_t> PostgresEventStore::ChangeCounter() {
 }
 
 Result<std::string> PostgresEventStore::IntegrityCheck() {
-  return Guarded<std::string>("integrity check", [&]() {
+  return GuardedRead<std::string>("integrity check", [&]() {
     constexpr size_t kMaxProblems = 10;
     std::vector<std::string> problems;
     // The openings the events view puts back must be the ones payload_layout.h splits off.

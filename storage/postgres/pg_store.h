@@ -76,6 +76,13 @@ class PostgresEventStore final : public EventStore {
   // Runs `body` (which may throw pg::Failure) and maps what it throws.
   template <typename T, typename Body>
   Result<T> Guarded(std::string_view what, Body&& body);
+  // Guarded for reads: a connection the server ended (a restart, an
+  // administrator, a network cut) is reconnected once and `body` runs again,
+  // so a long-lived reader (serve's store pool, `extrace tail`) recovers
+  // instead of failing until it is restarted. Reads are idempotent; a body
+  // that has handed out rows resumes after them (ForEachEventAfter).
+  template <typename T, typename Body>
+  Result<T> GuardedRead(std::string_view what, Body&& body);
 
   // --- open.cc: the session settings (durability, how long a lock is waited
   // for, read-only); Init applies them, and Append again after a reconnect.
@@ -103,7 +110,8 @@ class PostgresEventStore final : public EventStore {
   int64_t InternGraph(std::string_view text);
   // After a failed transaction: ids it handed out were rolled back.
   void ForgetTxnCaches();
-  // Reconnects a broken connection (and re-applies the session settings).
+  // Reconnects a broken connection (and re-applies the session settings);
+  // Append and GuardedRead call it.
   void EnsureConnected();
 
   pg::RunSummaries summaries_;
@@ -147,6 +155,19 @@ Result<T> PostgresEventStore::Guarded(std::string_view what, Body&& body) {
   } catch (...) {
     return tl::unexpected(DescribeUnexpected(what));
   }
+}
+
+template <typename T, typename Body>
+Result<T> PostgresEventStore::GuardedRead(std::string_view what, Body&& body) {
+  return Guarded<T>(what, [&]() -> Result<T> {
+    try {
+      return body();
+    } catch (const pg::Failure&) {
+      if (db_.Healthy()) throw;  // the statement's own failure: not retried
+    }
+    EnsureConnected();  // throws when the server is still out of reach
+    return body();
+  });
 }
 
 }  // namespace extrace

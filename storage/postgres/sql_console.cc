@@ -107,7 +107,7 @@ Status PostgresEventStore::Query(
     const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
     const std::function<void(const std::vector<std::optional<std::string>>&,
                              const std::vector<bool>&)>& row) {
-  auto ran = Guarded<bool>("running a query", [&]() -> Result<bool> {
+  auto ran = GuardedRead<bool>("running a query", [&]() -> Result<bool> {
     if (auto status = RunQuery(sql, header, row); !status) return tl::unexpected(status.error());
     return true;
   });
