@@ -48,6 +48,8 @@ std::string EventStore::SqlitePath(const std::string& path) {
   return std::string(rest);
 }
 
+bool EventStore::NamesPostgres(const std::string& path) { return IsPostgresUri(path); }
+
 std::string EventStore::DisplayName(const std::string& path) {
   if (LooksLikeConninfo(path)) return "(a key=value connection string)";
   return IsPostgresUri(path) ? RedactedUri(path) : SqlitePath(path);

@@ -108,6 +108,9 @@ class EventStore {
   // The SQLite file `path` names (the sqlite: prefix removed); `path` itself
   // when it has none.
   static std::string SqlitePath(const std::string& path);
+  // Whether Open takes `path` for a PostgreSQL store (a postgresql:// or
+  // postgres:// URI).
+  static bool NamesPostgres(const std::string& path);
   // What messages may show of `path`: a PostgreSQL URI without its password,
   // a SQLite path as it is (the same text as an open store's path()).
   static std::string DisplayName(const std::string& path);

@@ -5,17 +5,16 @@
 // Each is one line on stderr with its documented exit code, and no message
 // ever shows the password. Needs a real server (pg_virtualenv's PG* variables).
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cli_test_support.h"
+#include "pg_test_database.h"
 
 namespace extrace::cli_test {
 namespace {
@@ -42,24 +41,8 @@ void PsqlOk(const std::string& database, const std::string& sql) {
   REQUIRE(result.exit_code == 0);
 }
 
-// A database of its own for one test, dropped at the end.
-class FreshDatabase {
- public:
-  FreshDatabase() {
-    RequireServer();
-    std::random_device random;
-    name_ = "extrace_open_" + std::to_string(getpid()) + "_" + std::to_string(random() % 1000000);
-    PsqlOk("postgres", "CREATE DATABASE " + name_);
-  }
-  ~FreshDatabase() { Psql("postgres", "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)"); }
-  FreshDatabase(const FreshDatabase&) = delete;
-  FreshDatabase& operator=(const FreshDatabase&) = delete;
-  const std::string& name() const { return name_; }
-  std::string Uri() const { return "postgresql:///" + name_; }
-
- private:
-  std::string name_;
-};
+// A database of its own for one test, dropped at the end (pg_test_database.h).
+using FreshDatabase = pg_test::Database;
 
 std::string Port() {
   const char* port = std::getenv("PGPORT");
@@ -150,7 +133,7 @@ TEST_CASE("PostgreSQL: a wrong password and a missing database name the cause", 
 TEST_CASE("PostgreSQL: another program's database is refused, and stays untouched", "[postgres]") {
   FreshDatabase db;
   PsqlOk(db.name(), "CREATE TABLE invoices (id int PRIMARY KEY)");
-  ProcessResult ingest = Cli(db.Uri(), {"ingest", "-"}, FullRun("r1"));
+  ProcessResult ingest = Cli(db.uri(), {"ingest", "-"}, FullRun("r1"));
   RequireOneLineWithoutSecret(ingest);
   CHECK(ingest.exit_code == 9);
   CHECK(ingest.err.find("not an extrace database") != std::string::npos);
@@ -162,16 +145,16 @@ TEST_CASE("PostgreSQL: another program's database is refused, and stays untouche
 
 TEST_CASE("PostgreSQL: a schema from a newer extrace is refused", "[postgres]") {
   FreshDatabase db;
-  CliOk(db.Uri(), {"ingest", "-"}, FullRun("r1"));
+  CliOk(db.uri(), {"ingest", "-"}, FullRun("r1"));
   PsqlOk(db.name(), "UPDATE extrace_schema SET version = 99");
-  ProcessResult list = Cli(db.Uri(), {"list"});
+  ProcessResult list = Cli(db.uri(), {"list"});
   RequireOneLineWithoutSecret(list);
   CHECK(list.exit_code == 10);
 }
 
 TEST_CASE("PostgreSQL: a role that may only read lists and shows, and cannot write", "[postgres]") {
   FreshDatabase db;
-  CliOk(db.Uri(), {"ingest", "-"}, FullRun("r1"));
+  CliOk(db.uri(), {"ingest", "-"}, FullRun("r1"));
   std::string role = db.name() + "_reader";
   CreateReaderRole(db, role);
   std::string uri = fmt::format("postgresql://{}@localhost:{}/{}", role, Port(), db.name());
@@ -186,7 +169,7 @@ TEST_CASE("PostgreSQL: a role that may only read lists and shows, and cannot wri
   ProcessResult ingest = testing::RunCliWithEnv({"--db", uri, "ingest", "-"}, env, FullRun("r2"));
   RequireOneLineWithoutSecret(ingest);
   CHECK(ingest.exit_code == 7);
-  CHECK(ListJson(db.Uri()).size() == 1);
+  CHECK(ListJson(db.uri()).size() == 1);
   PsqlOk(db.name(), fmt::format("DROP OWNED BY {}", role));
   Psql("postgres", fmt::format("DROP ROLE IF EXISTS {}", role));
 }
@@ -195,7 +178,7 @@ TEST_CASE("PostgreSQL: a role that may only read lists and shows, and cannot wri
 // lost and where: the store's name, never the URI it was opened with.
 TEST_CASE("PostgreSQL: the recorder's line about lost events shows no password", "[postgres]") {
   FreshDatabase db;
-  CliOk(db.Uri(), {"ingest", "-"}, FullRun("r1"));
+  CliOk(db.uri(), {"ingest", "-"}, FullRun("r1"));
   std::string role = db.name() + "_lost";
   CreateReaderRole(db, role);
   // The role may read, so the recorder opens; every append is refused.
@@ -216,7 +199,7 @@ TEST_CASE("PostgreSQL: eight processes creating a new database's schema at once"
   std::vector<std::thread> threads;
   for (size_t i = 0; i < results.size(); ++i)
     threads.emplace_back([&, i] {
-      results[i] = Cli(db.Uri(), {"ingest", "-"}, FullRun("run-" + std::to_string(i)));
+      results[i] = Cli(db.uri(), {"ingest", "-"}, FullRun("run-" + std::to_string(i)));
     });
   for (auto& thread : threads) thread.join();
   for (const auto& result : results) {
@@ -225,7 +208,7 @@ TEST_CASE("PostgreSQL: eight processes creating a new database's schema at once"
   }
   ProcessResult version = Psql(db.name(), "SELECT count(*), max(version) FROM extrace_schema");
   CHECK(version.out == "1|1\n");
-  CHECK(ListJson(db.Uri()).size() == 8);
+  CHECK(ListJson(db.uri()).size() == 8);
 }
 
 }  // namespace

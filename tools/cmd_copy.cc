@@ -19,16 +19,12 @@
 namespace extrace::cli {
 namespace {
 
-bool IsPostgresUri(const std::string& path) {
-  return path.starts_with("postgresql://") || path.starts_with("postgres://");
-}
-
 // Whether both name one store: one SQLite file (however its path is written)
 // or the same connection string. Copying a store into itself would only find
 // every run already there, so it is refused as a mistake.
 bool SameStore(const std::string& a, const std::string& b) {
   if (a == b) return true;
-  if (IsPostgresUri(a) || IsPostgresUri(b)) return false;
+  if (EventStore::NamesPostgres(a) || EventStore::NamesPostgres(b)) return false;
   std::string file_a = EventStore::SqlitePath(a), file_b = EventStore::SqlitePath(b);
   struct stat info_a {
   }, info_b{};
