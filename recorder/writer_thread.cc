@@ -73,10 +73,18 @@ void QueuedRecorder::WriterLoop() {
       std::this_thread::yield();
       continue;
     }
+    bool stopping = false;
     {
       std::lock_guard lock(mu_);
-      // Callers are gone once the destructor runs: an empty ring stays empty.
-      if (stopping_) return;
+      stopping = stopping_;
+    }
+    if (stopping) {
+      // Callers are gone once the destructor runs, and what they pushed before
+      // it is visible now (mu_ orders it): the ring looked empty above, before
+      // `stopping` was seen, so look again. Leaving on that first look lost the
+      // events pushed just before the recorder was destroyed.
+      if (ring_.Claimed() == ring_.Consumed()) return;
+      continue;
     }
     Idle(empty_naps);
     empty_naps = std::min(empty_naps + 1, kNapsBeforeSleep);

@@ -164,6 +164,9 @@ TEST_CASE("a run another recorder began continues its seqs through handles", "[r
   second->SetNodeState(a, NodeState::kCompleted);
   REQUIRE(second->Flush());
   auto events = ReadRun(*OpenStore(db), "shared-run");
+  for (const Event& event : events)
+    UNSCOPED_INFO(event.seq << " " << static_cast<int>(event.type) << " " << event.node_id << " "
+                            << event.data_json << " " << event.timestamp_us);
   REQUIRE(events.size() == 4);
   CHECK(FirstSeqGap(events) == 4);
   CHECK(events[3].data_json == R"({"state":"completed"})");
