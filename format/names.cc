@@ -119,6 +119,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "store unreachable";
     case StatusCode::kAccessDenied:
       return "access denied";
+    case StatusCode::kTimedOut:
+      return "timed out";
     case StatusCode::kInternal:
       return "internal error";
   }

@@ -23,6 +23,12 @@ void QueryRowsJson::AddRow(const std::vector<std::string>& columns,
   w_.EndObject();
 }
 
+std::string QueryRowsJson::Take() {
+  std::string piece;
+  piece.swap(out_);
+  return piece;
+}
+
 std::string QueryRowsJson::Finish() {
   w_.EndArray();
   return std::move(out_);

@@ -1,6 +1,7 @@
 // `extrace query SQL --json` (schema/README.md, "Other JSON"): an array of
 // objects, one per row, keyed by column name; numbers as numbers, NULL as
-// null. Rows are added as the store reads them. Not thread-safe.
+// null. Rows are added as the store reads them, and may be taken out in
+// pieces. Not thread-safe.
 #pragma once
 
 #include <optional>
@@ -22,7 +23,11 @@ class QueryRowsJson {
   void AddRow(const std::vector<std::string>& columns,
               const std::vector<std::optional<std::string>>& values,
               const std::vector<bool>& numbers);
-  // The document; once, after the last row.
+  // What was written since the last Take(), to print before the next rows
+  // come; the document is the concatenation of every Take() and Finish().
+  [[nodiscard]] size_t pending_bytes() const { return out_.size(); }
+  std::string Take();
+  // The document (what is left of it); once, after the last row.
   std::string Finish();
 
  private:

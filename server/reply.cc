@@ -52,6 +52,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kDiskFull:
     case StatusCode::kReadOnly:
     case StatusCode::kUnavailable:
+    case StatusCode::kTimedOut:
       return 503;
     case StatusCode::kCorrupt:
     case StatusCode::kSchemaTooNew:
@@ -89,6 +90,8 @@ std::string_view ErrorCodeName(StatusCode code) {
       return "unavailable";
     case StatusCode::kAccessDenied:
       return "access_denied";
+    case StatusCode::kTimedOut:
+      return "timed_out";
     case StatusCode::kInternal:
       return "internal";
   }

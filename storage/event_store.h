@@ -9,6 +9,7 @@
 // appends retry with back-off while another writer holds what they need.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -96,6 +97,17 @@ struct AppendResult {
   std::vector<size_t> duplicate_indices;
 };
 
+// Bounds of one statement of the SQL console (EventStore::Query).
+struct QueryOptions {
+  // Wall time the statement may take, its rows handed out included; zero: no limit.
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+};
+// The console's column names, once; then each row's values (std::nullopt for
+// NULL) and which of them are numbers.
+using QueryHeader = std::function<void(const std::vector<std::string>&)>;
+using QueryRow = std::function<void(const std::vector<std::optional<std::string>>&,
+                                    const std::vector<bool>& is_number)>;
+
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -151,10 +163,10 @@ class EventStore {
   // Runs one read-only SQL statement over the documented views; `header` gets the
   // column names once, `row` each row's values (std::nullopt for NULL; numbers as
   // SQLite prints them). Needs a store opened read_only: nothing can change the log.
-  [[nodiscard]] virtual Status Query(
-      const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-      const std::function<void(const std::vector<std::optional<std::string>>&,
-                               const std::vector<bool>& is_number)>& row) = 0;
+  // The statement is stopped (kTimedOut) once it ran past options.timeout; on
+  // SQLite, ATTACH, DETACH and PRAGMAs that change settings are refused (kReadOnly).
+  [[nodiscard]] virtual Status Query(const std::string& sql, const QueryOptions& options,
+                                     const QueryHeader& header, const QueryRow& row) = 0;
   // Rebuilds every summary table from the event log alone, in one transaction.
   // `progress(done, total)` is called now and then with events replayed so far.
   [[nodiscard]] virtual Status Reindex(const std::function<void(int64_t, int64_t)>& progress) = 0;

@@ -98,7 +98,7 @@ inline std::vector<std::string> QueryColumn(const std::string& db, const std::st
   auto store = OpenStore(db, reading);
   std::vector<std::string> values;
   auto status = store->Query(
-      sql, [](const std::vector<std::string>&) {},
+      sql, QueryOptions{}, [](const std::vector<std::string>&) {},
       [&](const std::vector<std::optional<std::string>>& row, const std::vector<bool>&) {
         values.push_back(row.empty() || !row[0] ? "NULL" : *row[0]);
       });

@@ -327,7 +327,7 @@ struct QueryOutput {
 QueryOutput RunQuery(EventStore& store, const std::string& sql) {
   QueryOutput out;
   out.status = store.Query(
-      sql, [&](const std::vector<std::string>& names) { out.columns = names; },
+      sql, QueryOptions{}, [&](const std::vector<std::string>& names) { out.columns = names; },
       [&](const std::vector<std::optional<std::string>>& values, const std::vector<bool>& numbers) {
         std::string line;
         for (size_t i = 0; i < values.size(); ++i)
@@ -538,7 +538,7 @@ TEST_CASE("postgres read: reads reconnect after the server ended the connection"
   terminate();
   int rows = 0;
   auto queried = pg.Query(
-      "SELECT 1", [](const std::vector<std::string>&) {},
+      "SELECT 1", QueryOptions{}, [](const std::vector<std::string>&) {},
       [&](const std::vector<std::optional<std::string>>&, const std::vector<bool>&) { ++rows; });
   INFO((queried ? "" : queried.error().message));
   CHECK(queried);
@@ -622,7 +622,7 @@ TEST_CASE("postgres read: the SQL console reads one statement, refuses writes", 
   SECTION("a store opened for writing does not run queries") {
     auto writable = OpenStore(pair.database.uri());
     auto status = writable->Query(
-        "SELECT 1", [](auto&) {}, [](auto&, auto&) {});
+        "SELECT 1", QueryOptions{}, [](auto&) {}, [](auto&, auto&) {});
     REQUIRE_FALSE(status);
     CHECK(status.error().code == StatusCode::kInternal);
   }

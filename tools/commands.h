@@ -33,7 +33,7 @@ int List(const GlobalOptions& global, const ListOptions& options);
 int Show(const GlobalOptions& global, const std::string& id, const std::string& flow, bool json,
          bool timeline = false);
 // Read-only SQL over the views runs, node_runs, nodes, events (schema/README.md).
-int Query(const GlobalOptions& global, const std::string& sql, bool json);
+int Query(const GlobalOptions& global, const std::string& sql, bool json, double timeout_s);
 // Rebuilds the summaries from the event log.
 int Reindex(const GlobalOptions& global);
 int Events(const GlobalOptions& global, const std::string& id, const std::string& node);

@@ -40,6 +40,8 @@ inline int ExitCodeFor(StatusCode code) {
       return 14;
     case StatusCode::kAccessDenied:
       return 15;
+    case StatusCode::kTimedOut:
+      return 16;
     case StatusCode::kInternal:
       return kExitInternal;
   }

@@ -80,6 +80,12 @@ int main(int argc, char** argv) {
       app.add_subcommand("query", "read-only SQL over the views runs, node_runs, nodes, events");
   query->add_option("sql", sql, "one SELECT statement")->required();
   query->add_flag("--json", json, "JSON array of objects");
+  double query_timeout_s = 30;
+  query
+      ->add_option("--timeout", query_timeout_s,
+                   "seconds the statement may run before it is stopped (exit 16; default 30, "
+                   "0: no limit)")
+      ->check(CLI::Range(0.0, 1e6));
 
   auto* reindex = app.add_subcommand("reindex", "rebuild the summary tables from the event log");
 
@@ -211,7 +217,7 @@ int main(int argc, char** argv) {
       return List(global, list_options);
     }
     if (*show) return Show(global, id, show_flow, json, timeline);
-    if (*query) return Query(global, sql, json);
+    if (*query) return Query(global, sql, json, query_timeout_s);
     if (*reindex) return Reindex(global);
     if (*events) return Events(global, id, node);
     if (*exporter) {

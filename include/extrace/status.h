@@ -23,6 +23,7 @@ enum class StatusCode {
   kIoError,       // any other I/O failure
   kUnavailable,   // the store's server cannot be reached (PostgreSQL), past every retry
   kAccessDenied,  // the store's server refused the login (wrong password, no such role)
+  kTimedOut,      // a statement ran past its time limit (extrace query --timeout) and was stopped
   kInternal,      // a bug: an invariant did not hold
 };
 

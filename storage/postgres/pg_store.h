@@ -60,9 +60,8 @@ class PostgresEventStore final : public EventStore {
   [[nodiscard]] Result<int64_t> ChangeCounter() override;
   [[nodiscard]] Result<std::string> IntegrityCheck() override;
   [[nodiscard]] Status Query(
-      const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-      const std::function<void(const std::vector<std::optional<std::string>>&,
-                               const std::vector<bool>&)>& row) override;
+      const std::string& sql, const QueryOptions& options, const QueryHeader& header,
+      const QueryRow& row) override;
   [[nodiscard]] Status Reindex(const std::function<void(int64_t, int64_t)>& progress) override;
   const std::string& path() const override { return display_; }
 
@@ -132,9 +131,8 @@ class PostgresEventStore final : public EventStore {
   // identity values are never reused); nullptr when there is no such graph.
   const std::string* GraphText(int64_t id);
   [[nodiscard]] Status RunQuery(
-      const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-      const std::function<void(const std::vector<std::optional<std::string>>&,
-                               const std::vector<bool>&)>& row);
+      const std::string& sql, const QueryOptions& options, const QueryHeader& header,
+      const QueryRow& row);
 
   std::unordered_map<int64_t, std::string> graph_texts_;
   // ChangeCounter: the snapshot seen last, and how often it changed.

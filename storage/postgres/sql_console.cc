@@ -9,6 +9,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <string_view>
 
@@ -103,22 +104,19 @@ class Drain {
 
 }  // namespace
 
-Status PostgresEventStore::Query(
-    const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-    const std::function<void(const std::vector<std::optional<std::string>>&,
-                             const std::vector<bool>&)>& row) {
+Status PostgresEventStore::Query(const std::string& sql, const QueryOptions& options,
+                                 const QueryHeader& header, const QueryRow& row) {
   auto ran = GuardedRead<bool>("running a query", [&]() -> Result<bool> {
-    if (auto status = RunQuery(sql, header, row); !status) return tl::unexpected(status.error());
+    if (auto status = RunQuery(sql, options, header, row); !status)
+      return tl::unexpected(status.error());
     return true;
   });
   if (!ran) return tl::unexpected(ran.error());
   return {};
 }
 
-Status PostgresEventStore::RunQuery(
-    const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-    const std::function<void(const std::vector<std::optional<std::string>>&,
-                             const std::vector<bool>&)>& row) {
+Status PostgresEventStore::RunQuery(const std::string& sql, const QueryOptions& options,
+                                    const QueryHeader& header, const QueryRow& row) {
   if (!options_.read_only)
     return MakeError(StatusCode::kInternal, "Query needs a store opened read-only");
   PGconn* conn = db_.get();
@@ -130,14 +128,24 @@ Status PostgresEventStore::RunQuery(
     rest.remove_prefix(1);
   if (rest.empty()) return MakeError(StatusCode::kInvalidInput, "SQL: no statement");
   pg::Transaction txn(db_, "BEGIN TRANSACTION READ ONLY");
+  // The server stops the statement past the deadline (SQLSTATE 57014), as
+  // SQLite's progress handler does; rolled back with the transaction.
+  db_.Exec(fmt::format("SET LOCAL statement_timeout = {}", options.timeout.count()));
+  auto error_of = [&](const PGresult* result) {
+    pg::Failure failure = FailureOf(conn, result);
+    if (failure.sqlstate() == "57014" && options.timeout.count() > 0)
+      return tl::unexpected(
+          Error{StatusCode::kTimedOut,
+                fmt::format("SQL: stopped after {} s (--timeout; 0 for no limit)",
+                            std::chrono::duration<double>(options.timeout).count())});
+    return tl::unexpected(ConsoleError(failure));
+  };
   // The unnamed statement: preparing refuses several statements at once, and
   // describing it gives the columns before any row is read.
   OwnedResult prepared(PQprepare(conn, "", sql.c_str(), 0, nullptr), PQclear);
-  if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK)
-    return tl::unexpected(ConsoleError(FailureOf(conn, prepared.get())));
+  if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) return error_of(prepared.get());
   OwnedResult described(PQdescribePrepared(conn, ""), PQclear);
-  if (PQresultStatus(described.get()) != PGRES_COMMAND_OK)
-    return tl::unexpected(ConsoleError(FailureOf(conn, described.get())));
+  if (PQresultStatus(described.get()) != PGRES_COMMAND_OK) return error_of(described.get());
   const int columns = PQnfields(described.get());
   // A statement that returns no columns (INSERT, SET, COMMIT, DO ...) is not
   // a read: refused before it runs.
@@ -150,8 +158,7 @@ Status PostgresEventStore::RunQuery(
     kinds.push_back(KindOf(PQftype(described.get(), c)));
   }
   std::vector<bool> numbers(static_cast<size_t>(columns));
-  if (!PQsendQueryPrepared(conn, "", 0, nullptr, nullptr, nullptr, 0))
-    return tl::unexpected(ConsoleError(FailureOf(conn, nullptr)));
+  if (!PQsendQueryPrepared(conn, "", 0, nullptr, nullptr, nullptr, 0)) return error_of(nullptr);
   Drain drain(conn);
   // Rows one at a time, not the whole answer in memory first.
   PQsetSingleRowMode(conn);
@@ -161,7 +168,7 @@ Status PostgresEventStore::RunQuery(
     OwnedResult result(raw, PQclear);
     ExecStatusType status = PQresultStatus(raw);
     if (status == PGRES_TUPLES_OK) continue;  // the end of the rows
-    if (status != PGRES_SINGLE_TUPLE) return tl::unexpected(ConsoleError(FailureOf(conn, raw)));
+    if (status != PGRES_SINGLE_TUPLE) return error_of(raw);
     for (int c = 0; c < columns; ++c) {
       auto at = static_cast<size_t>(c);
       // A NULL is no number, as in SQLite (whose types are the values').

@@ -1,5 +1,6 @@
-// The SQL console of the SQLite event log (`extrace sql`): one read-only
-// statement over the documented views, on a store opened read_only, its rows
+// The SQL console of the SQLite event log (`extrace query`): one read-only
+// statement over the documented views, on a store opened read_only, guarded
+// (console_guard.h: no ATTACH, no setting changed, a deadline), its rows
 // handed out as text. It talks to sqlite3 directly for the column types and
 // for sqlite3_stmt_readonly, which SQLiteCpp does not expose.
 #include <fmt/format.h>
@@ -8,33 +9,34 @@
 #include <cctype>
 #include <memory>
 
+#include "storage/sqlite/console_guard.h"
 #include "storage/sqlite/errors.h"
 #include "storage/sqlite/sqlite_store.h"
 
 namespace extrace {
 
-Status SqliteEventStore::Query(
-    const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-    const std::function<void(const std::vector<std::optional<std::string>>&,
-                             const std::vector<bool>&)>& row) {
+Status SqliteEventStore::Query(const std::string& sql, const QueryOptions& options,
+                               const QueryHeader& header, const QueryRow& row) {
   try {
-    return RunQuery(sql, header, row);
+    return RunQuery(sql, options, header, row);
   } catch (...) {
     return tl::unexpected(DescribeUnexpected("running a query"));
   }
 }
 
-Status SqliteEventStore::RunQuery(
-    const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-    const std::function<void(const std::vector<std::optional<std::string>>&,
-                             const std::vector<bool>&)>& row) {
+Status SqliteEventStore::RunQuery(const std::string& sql, const QueryOptions& options,
+                                  const QueryHeader& header, const QueryRow& row) {
   if (!options_.read_only)
     return MakeError(StatusCode::kInternal, "Query needs a store opened read-only");
   sqlite3* db = db_.getHandle();
+  // Declared before the statement: removed after it is finalized.
+  ConsoleGuard guard(db, options.timeout);
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, &tail);
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw, sqlite3_finalize);
+  if (rc != SQLITE_OK && guard.refusal()) return tl::unexpected(*guard.refusal());
+  if (rc != SQLITE_OK && guard.timed_out()) return tl::unexpected(guard.TimeoutError());
   if (rc != SQLITE_OK)
     return MakeError(CodeForSqlite(rc, 0) == StatusCode::kInternal ? StatusCode::kInvalidInput
                                                                    : CodeForSqlite(rc, 0),
@@ -69,6 +71,7 @@ Status SqliteEventStore::RunQuery(
     }
     row(values, numbers);
   }
+  if (rc != SQLITE_DONE && guard.timed_out()) return tl::unexpected(guard.TimeoutError());
   if (rc != SQLITE_DONE)
     return MakeError(CodeForSqlite(rc, 0) == StatusCode::kInternal ? StatusCode::kInvalidInput
                                                                    : CodeForSqlite(rc, 0),

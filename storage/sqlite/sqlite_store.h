@@ -53,9 +53,8 @@ class SqliteEventStore final : public EventStore {
   [[nodiscard]] Result<int64_t> ChangeCounter() override;
   [[nodiscard]] Result<std::string> IntegrityCheck() override;
   [[nodiscard]] Status Query(
-      const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-      const std::function<void(const std::vector<std::optional<std::string>>&,
-                               const std::vector<bool>&)>& row) override;
+      const std::string& sql, const QueryOptions& options, const QueryHeader& header,
+      const QueryRow& row) override;
   [[nodiscard]] Status Reindex(const std::function<void(int64_t, int64_t)>& progress) override;
   const std::string& path() const override { return path_; }
 
@@ -136,9 +135,8 @@ class SqliteEventStore final : public EventStore {
 
   // sql_console.cc
   [[nodiscard]] Status RunQuery(
-      const std::string& sql, const std::function<void(const std::vector<std::string>&)>& header,
-      const std::function<void(const std::vector<std::optional<std::string>>&,
-                               const std::vector<bool>&)>& row);
+      const std::string& sql, const QueryOptions& options, const QueryHeader& header,
+      const QueryRow& row);
 
   // open.cc: db_.exec(sql), retried while another connection holds a lock.
   void ExecRetryingBusy(const char* sql);
