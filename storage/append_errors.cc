@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "format/event_json.h"
+
 namespace extrace::append_errors {
 namespace {
 
@@ -16,6 +18,14 @@ std::string Brief(const Event& e) {
 Error InvalidData(const Event& event, size_t index) {
   return Error{StatusCode::kInvalidInput,
                fmt::format("data: not a JSON object (executionId \"{}\", {})", event.execution_id,
+                           event.seq ? fmt::format("seq {}", event.seq)
+                                     : fmt::format("event {} of the batch", index + 1))};
+}
+
+Error DataTooLong(const Event& event, size_t index) {
+  return Error{StatusCode::kInvalidInput,
+               fmt::format("data: longer than {} MiB (executionId \"{}\", {})",
+                           kMaxEventLineBytes >> 20, event.execution_id,
                            event.seq ? fmt::format("seq {}", event.seq)
                                      : fmt::format("event {} of the batch", index + 1))};
 }

@@ -14,6 +14,9 @@ namespace extrace::append_errors {
 // The event's data is not a JSON object (a caller that skipped EventParser);
 // `index` is its place in the batch, named when it has no seq yet.
 Error InvalidData(const Event& event, size_t index);
+// The event's data is longer than a line may be (kMaxEventLineBytes): the
+// recorder and other callers that skip the line reader can pass more.
+Error DataTooLong(const Event& event, size_t index);
 // A seq-less event of a run that has used every seq up to `max_seq`.
 Error SeqsExhausted(const std::string& execution_id, int64_t max_seq);
 // The event's key is taken by a different event: both are named.

@@ -18,6 +18,7 @@ using recorder_test::FlatRun;
 using recorder_test::NodeOf;
 using recorder_test::Open;
 using recorder_test::OpenStore;
+using recorder_test::ReadRun;
 using recorder_test::Start;
 using recorder_test::StatesOf;
 using recorder_test::TraceOf;
@@ -156,6 +157,26 @@ TEST_CASE("StartRun refuses an invalid graph and records nothing", "[recorder]")
   auto runs = store->ListRuns();
   REQUIRE(runs);
   CHECK(runs->empty());
+}
+
+TEST_CASE("a message longer than a line is refused, the events around it stored", "[recorder]") {
+  TempDir dir;
+  const std::string db = dir.File("long.db");
+  auto recorder = Open(db);
+  const std::string id = Start(*recorder, FlatRun("long"));
+  recorder->SetNodeState(id, "a", NodeState::kError, std::string(size_t{17} << 20, 'x'));
+  recorder->SetNodeState(id, "b", NodeState::kExecuting);
+  auto flushed = recorder->Flush();
+  REQUIRE_FALSE(flushed);
+  CHECK(flushed.error().code == StatusCode::kInvalidInput);
+  // Where in the writer's batch it was depends on timing: not checked.
+  CHECK_THAT(flushed.error().message,
+             Catch::StartsWith("data: longer than 16 MiB (executionId \"long\", event "));
+  // Not retried forever: the writer went on.
+  CHECK(recorder->Flush());
+  auto events = ReadRun(*OpenStore(db), id);
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].node_id == "b");
 }
 
 TEST_CASE("a child run appears in its parent node's childTraces", "[recorder]") {

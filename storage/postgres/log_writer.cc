@@ -298,8 +298,10 @@ AppendResult PostgresEventStore::TryAppend(std::span<Event> events, std::vector<
   // The store's own check: a caller that skipped EventParser cannot store
   // data that no reader could parse back.
   for (size_t i = 0; i < n; ++i) {
-    if (CanonicalizeDataObject(events[i].data_json)) continue;
-    result.status = tl::unexpected(append_errors::InvalidData(events[i], i));
+    const bool too_long = events[i].data_json.size() > kMaxEventLineBytes;
+    if (!too_long && CanonicalizeDataObject(events[i].data_json)) continue;
+    result.status = tl::unexpected(too_long ? append_errors::DataTooLong(events[i], i)
+                                            : append_errors::InvalidData(events[i], i));
     result.failed_index = i;
     n = i;
   }

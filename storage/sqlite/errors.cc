@@ -22,6 +22,7 @@ StatusCode CodeForSqlite(int result_code, int system_errno) {
       return StatusCode::kDiskFull;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
+    case SQLITE_TOOBIG:  // a value longer than any extrace writes (open.cc's limit)
       return StatusCode::kCorrupt;
     case SQLITE_CANTOPEN:
       return system_errno == EACCES ? StatusCode::kReadOnly : StatusCode::kNotFound;

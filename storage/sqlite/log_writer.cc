@@ -183,8 +183,10 @@ AppendResult SqliteEventStore::TryAppend(std::span<Event> events, std::vector<si
     Event& event = events[i];
     // The store's own check: a caller that skipped EventParser cannot store
     // data that no reader could parse back.
-    if (!CanonicalizeDataObject(event.data_json)) {
-      result.status = tl::unexpected(append_errors::InvalidData(event, i));
+    if (event.data_json.size() > kMaxEventLineBytes || !CanonicalizeDataObject(event.data_json)) {
+      result.status = tl::unexpected(event.data_json.size() > kMaxEventLineBytes
+                                         ? append_errors::DataTooLong(event, i)
+                                         : append_errors::InvalidData(event, i));
       result.failed_index = i;
       break;
     }

@@ -53,8 +53,28 @@ void SqliteEventStore::ExecRetryingBusy(const char* sql) {
   if (failure) throw *failure;
 }
 
+namespace {
+
+// The longest string or blob a statement may make or read. No event is longer
+// than a line (16 MiB); only a file crafted elsewhere holds more.
+constexpr int kMaxValueBytes = 64 << 20;
+
+// A store file may come from elsewhere (copied, downloaded, crafted): its schema
+// may not call functions with side effects (trusted_schema off), no statement
+// may write the schema or SQLite's own tables (defensive), no other file may be
+// attached, and a value past kMaxValueBytes fails as "string or blob too big".
+void DistrustTheFile(sqlite3* db) {
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_limit(db, SQLITE_LIMIT_LENGTH, kMaxValueBytes);
+  sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+}
+
+}  // namespace
+
 Status SqliteEventStore::Init() {
   try {
+    DistrustTheFile(db_.getHandle());
     // A reader cannot change the file, whatever it runs (ATTACH included).
     if (options_.read_only) db_.exec(log_format::kQueryOnly);
     if (!options_.read_only) {

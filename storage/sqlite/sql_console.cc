@@ -14,6 +14,18 @@
 #include "storage/sqlite/sqlite_store.h"
 
 namespace extrace {
+namespace {
+
+// A failed statement's code: the store's troubles keep theirs (busy, I/O);
+// anything else, a value too long included, is the statement's (bad SQL).
+StatusCode ConsoleCode(int rc) {
+  StatusCode code = CodeForSqlite(rc, 0);
+  if (code == StatusCode::kInternal || (rc & 0xff) == SQLITE_TOOBIG)
+    return StatusCode::kInvalidInput;
+  return code;
+}
+
+}  // namespace
 
 Status SqliteEventStore::Query(const std::string& sql, const QueryOptions& options,
                                const QueryHeader& header, const QueryRow& row) {
@@ -38,9 +50,7 @@ Status SqliteEventStore::RunQuery(const std::string& sql, const QueryOptions& op
   if (rc != SQLITE_OK && guard.refusal()) return tl::unexpected(*guard.refusal());
   if (rc != SQLITE_OK && guard.timed_out()) return tl::unexpected(guard.TimeoutError());
   if (rc != SQLITE_OK)
-    return MakeError(CodeForSqlite(rc, 0) == StatusCode::kInternal ? StatusCode::kInvalidInput
-                                                                   : CodeForSqlite(rc, 0),
-                     fmt::format("SQL: {}", sqlite3_errmsg(db)));
+    return MakeError(ConsoleCode(rc), fmt::format("SQL: {}", sqlite3_errmsg(db)));
   if (!statement) return MakeError(StatusCode::kInvalidInput, "SQL: no statement");
   for (const char* rest = tail; rest && *rest; ++rest)
     if (!std::isspace(static_cast<unsigned char>(*rest)) && *rest != ';')
@@ -73,9 +83,7 @@ Status SqliteEventStore::RunQuery(const std::string& sql, const QueryOptions& op
   }
   if (rc != SQLITE_DONE && guard.timed_out()) return tl::unexpected(guard.TimeoutError());
   if (rc != SQLITE_DONE)
-    return MakeError(CodeForSqlite(rc, 0) == StatusCode::kInternal ? StatusCode::kInvalidInput
-                                                                   : CodeForSqlite(rc, 0),
-                     fmt::format("SQL: {}", sqlite3_errmsg(db)));
+    return MakeError(ConsoleCode(rc), fmt::format("SQL: {}", sqlite3_errmsg(db)));
   return {};
 }
 
