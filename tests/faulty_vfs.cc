@@ -357,11 +357,6 @@ std::optional<Kind> KindNamed(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view KindName(Kind kind) {
-  static constexpr std::string_view kNames[] = {"any", "read", "write", "sync", "truncate", "lock"};
-  return kNames[static_cast<int>(kind)];
-}
-
 std::optional<int> ErrnoNamed(std::string_view name) {
   if (name == "EIO") return EIO;
   if (name == "ENOSPC") return ENOSPC;
@@ -416,6 +411,11 @@ std::optional<Plan> ParsePlan(std::string_view text, std::string& error) {
     return std::nullopt;
   }
   return plan;
+}
+
+std::string_view KindName(Kind kind) {
+  static constexpr std::string_view kNames[] = {"any", "read", "write", "sync", "truncate", "lock"};
+  return kNames[static_cast<int>(kind)];
 }
 
 std::string FaultText(const Fault& fault) {

@@ -45,6 +45,8 @@ struct Plan {
 // with KIND any, read, write, sync, truncate or lock. nullopt (and `error`) when
 // the text is not one of these.
 std::optional<Plan> ParsePlan(std::string_view text, std::string& error);
+// "any", "read", "write", "sync", "truncate", "lock" (also CountsLine's names).
+std::string_view KindName(Kind kind);
 // The text ParsePlan reads back as `fault`.
 std::string FaultText(const Fault& fault);
 
