@@ -200,6 +200,17 @@ TEST_CASE("an I/O error while opening the store says opening", "[io-error]") {
   CHECK(run.process.err == fmt::format("extrace ingest: {}: opening: disk I/O error\n", db));
 }
 
+// Regression: a lock on the WAL index refused for good ended in SQLite's
+// "locking protocol", which the CLI took for an internal error (exit 1).
+TEST_CASE("a WAL index lock refused for good is busy", "[io-error]") {
+  Fixture fixture;
+  const std::string db = fixture.Fresh("refused.db");
+  // The first lock of the WAL index (lock calls 1-2 are the file's own).
+  auto run = RunFaultyWriter({"cli-ingest", db, fixture.input}, "fault=lock:8:persistent:EACCES");
+  CHECK(run.process.exit_code == 6);
+  CHECK(run.process.err == fmt::format("extrace ingest: {}: opening: locking protocol\n", db));
+}
+
 // make soak-io-errors: every N of every kind, and of any kind.
 TEST_CASE("I/O error soak", "[.soak-io-errors]") {
   Fixture fixture;
