@@ -191,24 +191,26 @@ TEST_CASE("ingest meeting I/O errors reports them in one line and loses nothing"
   Report(fixture, false);
 }
 
-// Regression: an I/O error while opening said only "DB: disk I/O error".
-TEST_CASE("an I/O error while opening the store says opening", "[io-error]") {
+// One ingest of the input into a fresh store, its I/O failing as `plan` says:
+// its exit code and its error line.
+void CheckIngestFails(const std::string& plan, int exit_code, const std::string& error_after_db) {
   Fixture fixture;
-  const std::string db = fixture.Fresh("opening.db");
-  auto run = RunFaultyWriter({"cli-ingest", db, fixture.input}, "fault=read:1:once:EIO");
-  CHECK(run.process.exit_code == 11);
-  CHECK(run.process.err == fmt::format("extrace ingest: {}: opening: disk I/O error\n", db));
+  const std::string db = fixture.Fresh("store.db");
+  auto run = RunFaultyWriter({"cli-ingest", db, fixture.input}, plan);
+  CHECK(run.process.exit_code == exit_code);
+  CHECK(run.process.err == fmt::format("extrace ingest: {}: {}\n", db, error_after_db));
 }
 
-// Regression: a lock on the WAL index refused for good ended in SQLite's
-// "locking protocol", which the CLI took for an internal error (exit 1).
+// Regression: an I/O error while opening said only "DB: disk I/O error".
+TEST_CASE("an I/O error while opening the store says opening", "[io-error]") {
+  CheckIngestFails("fault=read:1:once:EIO", 11, "opening: disk I/O error");
+}
+
+// Regression: the WAL index's locks refused for good (from the 8th lock call
+// on) ended in SQLite's "locking protocol", which the CLI took for an internal
+// error (exit 1).
 TEST_CASE("a WAL index lock refused for good is busy", "[io-error]") {
-  Fixture fixture;
-  const std::string db = fixture.Fresh("refused.db");
-  // The first lock of the WAL index (lock calls 1-2 are the file's own).
-  auto run = RunFaultyWriter({"cli-ingest", db, fixture.input}, "fault=lock:8:persistent:EACCES");
-  CHECK(run.process.exit_code == 6);
-  CHECK(run.process.err == fmt::format("extrace ingest: {}: opening: locking protocol\n", db));
+  CheckIngestFails("fault=lock:8:persistent:EACCES", 6, "opening: locking protocol");
 }
 
 // make soak-io-errors: every N of every kind, and of any kind.
