@@ -38,6 +38,9 @@ struct Scenario {
   bool recorder = false;  // else the ingest append loop
   bool normal = false;    // Durability::kNormal, else kFull
   int cuts = 0;
+  // Each run writes into a new store it creates itself, so cuts also land in
+  // the creation of the file; else every run appends to one existing store.
+  bool fresh = false;
 };
 
 struct Figures {
@@ -50,7 +53,8 @@ struct Figures {
 };
 
 std::string Name(const Scenario& s) {
-  return fmt::format("{} {}", s.recorder ? "recorder" : "ingest", s.normal ? "normal" : "full");
+  return fmt::format("{} {}{}", s.recorder ? "recorder" : "ingest", s.normal ? "normal" : "full",
+                     s.fresh ? " new" : "");
 }
 
 std::vector<std::string> WriterArgs(const Scenario& s, const std::string& db, const std::string& id,
@@ -135,8 +139,10 @@ std::optional<std::string> CheckAfterCut(const Scenario& s, const std::string& d
 Figures RunCuts(const Scenario& s, uint64_t seed) {
   Figures figures;
   TempDir dir;
-  const std::string db = dir.File("cut.db");
-  REQUIRE(EventStore::Open(db));  // the store exists, as once anything was recorded
+  const std::string shared_db = dir.File("cut.db");
+  // The store exists, as once anything was recorded.
+  if (!s.fresh) REQUIRE(EventStore::Open(shared_db));
+  auto db_for = [&](const std::string& id) { return s.fresh ? dir.File(id + ".db") : shared_db; };
   std::map<std::string, int64_t> runs;
   auto input_for = [&](const std::string& id) {
     std::vector<Event> events = testing::IngestEvents(id, kEvents);
@@ -145,7 +151,8 @@ Figures RunCuts(const Scenario& s, uint64_t seed) {
   };
 
   input_for("count");
-  auto counted = RunFaultyWriter(WriterArgs(s, db, "count", dir.File("count.jsonl")), "count");
+  auto counted =
+      RunFaultyWriter(WriterArgs(s, db_for("count"), "count", dir.File("count.jsonl")), "count");
   INFO(Name(s) << " counting run, stderr: " << counted.process.err);
   REQUIRE(counted.process.exit_code == 0);
   const int64_t calls = counted.io["total"];
@@ -153,6 +160,7 @@ Figures RunCuts(const Scenario& s, uint64_t seed) {
   runs["count"] = counted.acked;
 
   std::mt19937_64 random(seed);
+  std::string db;  // the store of the latest run
   // A little past the end too: the store grows, and later runs make more calls.
   const int64_t span = calls + calls / 20;
   for (int i = 0; i < s.cuts; ++i) {
@@ -162,6 +170,8 @@ Figures RunCuts(const Scenario& s, uint64_t seed) {
     const int64_t cut_at = low + static_cast<int64_t>(random() % static_cast<uint64_t>(high - low));
     const std::string plan = fmt::format("cut={},seed={}", cut_at, random());
     std::vector<Event> input = input_for(id);
+    db = db_for(id);
+    if (s.fresh) runs.clear();
     auto run = RunFaultyWriter(WriterArgs(s, db, id, dir.File(id + ".jsonl")), plan);
     ++figures.runs;
     const std::string where = fmt::format("{}: run {} with {}", Name(s), id, plan);
@@ -204,7 +214,7 @@ void RunAndReport(const std::vector<Scenario>& scenarios, bool print) {
     Figures f = RunCuts(s, seed + (s.recorder ? 2 : 0) + (s.normal ? 1 : 0));
     if (print)
       std::printf(
-          "%-15s runs %d, power cuts %d, acknowledged events checked %lld, "
+          "%-19s runs %d, power cuts %d, acknowledged events checked %lld, "
           "acknowledged events lost %lld (in %d cuts), failures %zu\n",
           Name(s).c_str(), f.runs, f.cuts, static_cast<long long>(f.checked),
           static_cast<long long>(f.lost), f.cuts_losing, f.failures.size());
@@ -222,7 +232,7 @@ void RunAndReport(const std::vector<Scenario>& scenarios, bool print) {
   CHECK(total.failures.empty());
 }
 
-// CI size: 4 x 80 cuts.
+// CI size: 5 x 80 cuts.
 constexpr int kCiCuts = 80;
 
 TEST_CASE("power cut during ingest with durability full loses no acknowledged event",
@@ -244,9 +254,20 @@ TEST_CASE("power cut under the recorder with durability normal leaves a clean pr
   RunAndReport({{.recorder = true, .normal = true, .cuts = kCiCuts}}, false);
 }
 
+TEST_CASE("power cut while ingest creates the store", "[power-cut]") {
+  RunAndReport({{.recorder = false, .normal = false, .cuts = kCiCuts / 2, .fresh = true},
+                {.recorder = false, .normal = true, .cuts = kCiCuts / 2, .fresh = true}},
+               false);
+}
+
 // make soak-powercut: 1,000 cuts, and the figures on stdout.
 TEST_CASE("power cut soak", "[.soak-powercut]") {
-  RunAndReport({{false, false, 250}, {false, true, 250}, {true, false, 250}, {true, true, 250}},
+  RunAndReport({{false, false, 225},
+                {false, true, 225},
+                {true, false, 225},
+                {true, true, 225},
+                {false, false, 50, true},
+                {false, true, 50, true}},
                true);
 }
 
