@@ -145,7 +145,10 @@ int ResultFor(Kind kind, int error, bool shm) {
     case Kind::kTruncate:
       return SQLITE_IOERR_TRUNCATE;
     case Kind::kLock:
-      // unix VFS: a lock refused (EACCES, EAGAIN...) is SQLITE_BUSY.
+      // unix VFS: a lock refused (EACCES, EAGAIN...) is SQLITE_BUSY. Its
+      // WAL-index locks report every failure as busy; here EIO and ENOSPC
+      // there are SQLITE_IOERR_SHMLOCK, SQLite's code for a failed xShmLock,
+      // so that a broken lock is tried apart from a lock held by another.
       if (error == EACCES) return SQLITE_BUSY;
       return shm ? SQLITE_IOERR_SHMLOCK : SQLITE_IOERR_LOCK;
     case Kind::kAny:
