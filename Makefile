@@ -13,6 +13,9 @@
 #                      chromium, node and npm; npm ci's puppeteer-core into the build)
 #   make bench  Release build (build-bench/), the benchmark suite, docs/benchmarks.md
 #   make bench-quick  the same at 1/20 of the sizes (CI), report in build-bench/
+#   make soak   the long runs outside the default suite: soak-powercut (1,000 power cuts
+#               of ingest and the recorder, full and normal), soak-io-errors (an I/O error
+#               at every call of an ingest); each prints its figures
 #   make test-ts / bench-ts  clients/typescript (npm package extrace-client): its tests
 #               against build/bin/extrace, its benchmark against build-bench/bin/extrace
 BUILD      ?= build
@@ -197,3 +200,18 @@ BENCH_TS_ARGS ?=
 bench-ts: bench-build node-deps
 	cd $(TS_DIR) && npm ci --no-audit --no-fund && \
 	  EXTRACE_BIN=$(abspath $(BENCH_BUILD))/bin/extrace npm run --silent bench -- $(BENCH_TS_ARGS)
+
+# Soaks: the durability tests' hidden cases at full size (tests/power_cut_test.cc,
+# tests/io_error_test.cc), on the faulty VFS shim (tests/faulty_vfs.h).
+.PHONY: soak soak-build soak-powercut soak-io-errors
+soak: soak-powercut soak-io-errors
+
+soak-build: deps
+	$(CONFIGURE)
+	cmake --build $(BUILD) -j$(JOBS) --target durability_tests crash_writer extrace_cli
+
+soak-powercut: soak-build
+	$(BUILD)/bin/durability_tests "[.soak-powercut]"
+
+soak-io-errors: soak-build
+	$(BUILD)/bin/durability_tests "[.soak-io-errors]"

@@ -12,6 +12,15 @@
 //     EventStore::Append, BATCH per transaction, seq 0 (the store numbers
 //     them). Each carries message "TAG-i" (i from 0) so the test can find
 //     every writer's events in a run several writers share.
+//   crash_writer ingest DB FILE BATCH [--normal]
+//     Stores FILE's event lines as `extrace ingest` does, BATCH events per
+//     transaction; "durable K" after each: every line up to K is stored.
+//   crash_writer cli-ingest DB FILE [--normal]
+//     Runs the CLI's `extrace ingest` command itself in this process.
+//
+// With $EXTRACE_FAULTY_VFS set (tests/faulty_vfs.h), SQLite runs on the faulty
+// VFS shim with that plan (a power cut, an I/O error), and a run that ends on
+// its own prints "io total=..." (the I/O calls it made) last.
 //
 // Flags: --gate (wait for one line on stdin before writing), --open-gate
 // (print "spawned" and wait for one line on stdin before opening the store, so
@@ -32,7 +41,9 @@
 #include <string>
 #include <vector>
 
+#include "crash_writer_ingest.h"
 #include "extrace/extrace.h"
+#include "faulty_vfs.h"
 #include "recorder/event_builder.h"
 #include "storage/event_store.h"
 
@@ -179,9 +190,45 @@ int Usage() {
   std::fputs(
       "usage: crash_writer record DB EXEC_ID N_EVENTS BATCH [--gate] [--open-gate] [--normal]\n"
       "       crash_writer append DB EXEC_ID N_EVENTS BATCH TAG [--gate] [--open-gate]\n"
-      "                    [--step] [--normal] [--started]\n",
+      "                    [--step] [--normal] [--started]\n"
+      "       crash_writer ingest DB FILE BATCH [--normal]\n"
+      "       crash_writer cli-ingest DB FILE [--normal]\n",
       stderr);
   return kExitUsage;
+}
+
+// Installs the shim when $EXTRACE_FAULTY_VFS asks for it; false on a bad plan.
+bool InstallFaultyVfs(bool& installed) {
+  namespace faulty_vfs = extrace::testing::faulty_vfs;
+  const char* text = std::getenv(faulty_vfs::kPlanVariable);
+  installed = text && *text;
+  if (!installed) return true;
+  std::string error;
+  auto plan = faulty_vfs::ParsePlan(text, error);
+  if (!plan) {
+    std::fprintf(stderr, "crash_writer: %s: %s\n", faulty_vfs::kPlanVariable, error.c_str());
+    return false;
+  }
+  return faulty_vfs::Install(*plan);
+}
+
+int Run(const std::vector<std::string>& positional, const Flags& flags) {
+  if (positional.size() == 4 && positional[0] == "ingest") {
+    int64_t batch = std::atoll(positional[3].c_str());
+    if (batch < 1) return Usage();
+    return extrace::testing::IngestLines(positional[1], positional[2], batch, flags.normal);
+  }
+  if (positional.size() == 3 && positional[0] == "cli-ingest")
+    return extrace::testing::IngestCommand(positional[1], positional[2], flags.normal);
+  if (positional.size() < 5) return Usage();
+  int64_t n_events = std::atoll(positional[3].c_str());
+  int64_t batch = std::atoll(positional[4].c_str());
+  if (n_events < 1 || batch < 1) return Usage();
+  if (positional[0] == "record" && positional.size() == 5)
+    return Record(positional[1], positional[2], n_events, batch, flags);
+  if (positional[0] == "append" && positional.size() == 6)
+    return Append(positional[1], positional[2], n_events, batch, positional[5], flags);
+  return Usage();
 }
 
 }  // namespace
@@ -206,13 +253,9 @@ int main(int argc, char** argv) {
     else
       positional.push_back(arg);
   }
-  if (positional.size() < 5) return Usage();
-  int64_t n_events = std::atoll(positional[3].c_str());
-  int64_t batch = std::atoll(positional[4].c_str());
-  if (n_events < 1 || batch < 1) return Usage();
-  if (positional[0] == "record" && positional.size() == 5)
-    return Record(positional[1], positional[2], n_events, batch, flags);
-  if (positional[0] == "append" && positional.size() == 6)
-    return Append(positional[1], positional[2], n_events, batch, positional[5], flags);
-  return Usage();
+  bool faulty = false;
+  if (!InstallFaultyVfs(faulty)) return kExitUsage;
+  int code = Run(positional, flags);
+  if (faulty) Say(extrace::testing::faulty_vfs::CountsLine());
+  return code;
 }

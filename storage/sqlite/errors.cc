@@ -13,6 +13,8 @@ StatusCode CodeForSqlite(int result_code, int system_errno) {
   switch (result_code & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+    // WAL mode: the WAL index's locks kept refusing, SQLite gave up retrying.
+    case SQLITE_PROTOCOL:
       return StatusCode::kBusy;
     case SQLITE_READONLY:
     case SQLITE_PERM:

@@ -102,7 +102,8 @@ Status SqliteEventStore::Init() {
                        fmt::format("{}: the database file is read-only", path_));
     return {};
   } catch (const SQLite::Exception& e) {
-    return tl::unexpected(ErrorFromSqlite(e, path_, sqlite3_system_errno(db_.getHandle())));
+    // Say what failed: a disk I/O error alone does not tell opening from appending.
+    return tl::unexpected(Describe(e, "opening"));
   } catch (...) {
     return tl::unexpected(DescribeUnexpected("opening"));
   }
@@ -156,7 +157,7 @@ Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std:
         std::make_unique<SqliteEventStore>(path, open_name, options, flags | SQLite::OPEN_NOMUTEX);
   } catch (const SQLite::Exception& e) {
     int err = errno;
-    Error error = ErrorFromSqlite(e, path, err);
+    Error error = ErrorFromSqlite(e, fmt::format("{}: opening", path), err);
     if (error.code == StatusCode::kNotFound)
       error.message = options.read_only ? fmt::format("{}: no such database", path)
                                         : fmt::format("{}: cannot create the database here", path);
