@@ -6,16 +6,17 @@
 #               then the TypeScript client's tests (make test-ts: installs nodejs and
 #               npm when node is missing)
 #   make install PREFIX=/opt/extrace   the CLI, headers, libraries, find_package(extrace)
-#   make tsan   the recorder and writer tests under TSan (build-tsan/)
+#   make tsan   the recorder, serve and ingest tests under TSan (build-tsan/)
 #   make tidy / make format-check   clang-tidy and clang-format over the sources
 #   make asan   the test suite under ASan+UBSan (build-asan/)
 #   make test-browser  the HTML report and serve's pages in headless Chromium (installs
 #                      chromium, node and npm; npm ci's puppeteer-core into the build)
 #   make bench  Release build (build-bench/), the benchmark suite, docs/benchmarks.md
 #   make bench-quick  the same at 1/20 of the sizes (CI), report in build-bench/
-#   make soak   the long runs outside the default suite: soak-powercut (1,000 power cuts
-#               of ingest and the recorder, full and normal), soak-io-errors (an I/O error
-#               at every call of an ingest); each prints its figures
+#   make soak   the long runs outside the default suite: soak-kills (2,000 recorder and
+#               ingest processes SIGKILLed), soak-powercut (1,000 power cuts of ingest and
+#               the recorder, full and normal), soak-io-errors (an I/O error at every call
+#               of an ingest); each prints its figures
 #   make test-ts / bench-ts  clients/typescript (npm package extrace-client): its tests
 #               against build/bin/extrace, its benchmark against build-bench/bin/extrace
 BUILD      ?= build
@@ -122,9 +123,10 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The threads under TSan: the recorder's tests (recorder_tests: recorder, crash
-# recovery, concurrent writers, the README example) and the server's
-# (serve_tests: io threads, the writer, event streams, drain), built and run
-# with -fsanitize=thread.
+# recovery, concurrent writers, the README example), the server's (serve_tests:
+# io threads, the writer, event streams, drain) and the CLI's ingest cases
+# (cli_tests -R ingest: a TSan-built extrace ingest), built and run with
+# -fsanitize=thread; TSAN_OPTIONS=halt_on_error=1 makes any report a failure.
 TSAN_BUILD ?= build-tsan
 # Left out under TSan: the two tests that are all CLI processes (thousands of
 # TSan-instrumented process starts, past their deadlines); they run in
@@ -133,9 +135,11 @@ TSAN_SKIP := ^(two extrace ingest processes|readers never fail)
 .PHONY: tsan
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEXTRACE_TSAN=ON -DEXTRACE_WERROR=ON
-	cmake --build $(TSAN_BUILD) -j$(JOBS) --target recorder_tests serve_tests extrace_cli crash_writer
+	cmake --build $(TSAN_BUILD) -j$(JOBS) --target recorder_tests serve_tests cli_tests extrace_cli crash_writer
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) \
 	  --timeout 900 -L "recorder_tests|serve_tests" -E "$(TSAN_SKIP)"
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) \
+	  --timeout 900 -L cli_tests -LE postgres -R "ingest"
 
 # clang-tidy (.clang-tidy) over every source of the layers, on the compile
 # commands of a build folder configured without precompiled headers (clang
@@ -202,13 +206,17 @@ bench-ts: bench-build node-deps
 	  EXTRACE_BIN=$(abspath $(BENCH_BUILD))/bin/extrace npm run --silent bench -- $(BENCH_TS_ARGS)
 
 # Soaks: the durability tests' hidden cases at full size (tests/power_cut_test.cc,
-# tests/io_error_test.cc), on the faulty VFS shim (tests/faulty_vfs.h).
-.PHONY: soak soak-build soak-powercut soak-io-errors
-soak: soak-powercut soak-io-errors
+# tests/io_error_test.cc), on the faulty VFS shim (tests/faulty_vfs.h), and the
+# crash tests' (tests/crash_recovery_test.cc: real SIGKILLs).
+.PHONY: soak soak-build soak-kills soak-powercut soak-io-errors
+soak: soak-kills soak-powercut soak-io-errors
 
 soak-build: deps
 	$(CONFIGURE)
-	cmake --build $(BUILD) -j$(JOBS) --target durability_tests crash_writer extrace_cli
+	cmake --build $(BUILD) -j$(JOBS) --target durability_tests recorder_tests crash_writer extrace_cli
+
+soak-kills: soak-build
+	$(BUILD)/bin/recorder_tests "[.soak-kills]"
 
 soak-powercut: soak-build
 	$(BUILD)/bin/durability_tests "[.soak-powercut]"
