@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include "test_support.h"
@@ -42,7 +44,9 @@ SmallDisk::SmallDisk(const std::string& folder, int64_t bytes, const std::string
     : folder_(folder) {
   std::filesystem::create_directories(folder_);
   std::string ext4_failure;
-  if (!ext4_image.empty()) {
+  const char* forced = std::getenv("EXTRACE_TEST_SMALL_DISK");
+  if (forced && std::string_view(forced) == "tmpfs") ext4_failure = "EXTRACE_TEST_SMALL_DISK=tmpfs";
+  if (!ext4_image.empty() && ext4_failure.empty()) {
     if (MountExt4(ext4_image, bytes)) return;
     ext4_failure = description_;
   }
@@ -50,7 +54,7 @@ SmallDisk::SmallDisk(const std::string& folder, int64_t bytes, const std::string
                      fmt::format("size={}k", bytes / 1024).c_str()) == 0;
   kind_ = Kind::kTmpfs;
   description_ = mounted_ ? "tmpfs" : fmt::format("nothing (mount tmpfs: errno {})", errno);
-  if (!ext4_failure.empty()) description_ += fmt::format(", since ext4 failed: {}", ext4_failure);
+  if (!ext4_failure.empty()) description_ += fmt::format(" (no ext4: {})", ext4_failure);
 }
 
 bool SmallDisk::MountExt4(const std::string& image, int64_t bytes) {

@@ -16,6 +16,8 @@ class SmallDisk {
   // Mounts a filesystem of `bytes` on `folder` (created if missing): an ext4
   // image at `image` loop-mounted when `ext4_image` is not empty, else (or
   // when that fails) a tmpfs. The image file must not be on the disk itself.
+  // EXTRACE_TEST_SMALL_DISK=tmpfs in the environment skips ext4 (to try the
+  // fallback where loop devices work).
   SmallDisk(const std::string& folder, int64_t bytes, const std::string& ext4_image = "");
   // Unmounts, and removes the image.
   ~SmallDisk();
