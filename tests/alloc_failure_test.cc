@@ -222,8 +222,13 @@ TEST_CASE("sqlite allocation failure from the Nth on during ingest: clean error 
   Sweep(/*persist=*/true, /*every_n=*/false);
 }
 
-TEST_CASE("sqlite allocation failure at every N of an ingest (soak)", "[.soak][alloc-failure]") {
+TEST_CASE("sqlite allocation failure once at every N of an ingest (soak)",
+          "[.soak][alloc-failure]") {
   Sweep(/*persist=*/false, /*every_n=*/true);
+}
+
+TEST_CASE("sqlite allocation failure from every N on of an ingest (soak)",
+          "[.soak][alloc-failure]") {
   Sweep(/*persist=*/true, /*every_n=*/true);
 }
 
