@@ -8,6 +8,7 @@
 // dies of SIGBUS. Mounting needs root: elsewhere each case says it did not run.
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -187,9 +188,13 @@ TEST_CASE(
 
   // The disk is still full: every acknowledged event reads back, nothing more.
   CHECK(StoredLines(test.db, kRuns) == Joined(input.lines, 0, static_cast<size_t>(stored)));
-  ProcessResult list = Cli(test.db, {"list"});
+  ProcessResult list = Cli(test.db, {"list", "--json"});
   INFO(list.err);
-  CHECK(list.exit_code == 0);
+  REQUIRE(list.exit_code == 0);
+  long long listed = 0;
+  const boost::json::value runs = boost::json::parse(list.out);
+  for (const auto& run : runs.as_array()) listed += run.at("eventCount").to_number<long long>();
+  CHECK(listed == stored);
   ProcessResult show = Cli(test.db, {"show", "run-0"});
   INFO(show.err);
   CHECK(show.exit_code == 0);
