@@ -315,6 +315,11 @@ TEST_CASE("a store on a 100% full disk opens without SIGBUS: reads work and writ
     INFO("show: " << show.err);
     CHECK(show.exit_code == 0);
 
+    if (free_kib == 0) {
+      // A new store cannot be made there either: said so, in one line.
+      const std::string fresh = test.disk.File("new.db");
+      CheckDiskFullLine(Cli(fresh, {"ingest", input.files[0]}), fresh);
+    }
     // A new run: refused cleanly with disk full, or stored when it fits.
     const std::string late = test.dir.File(fmt::format("late-{}.jsonl", free_kib));
     auto late_lines = RunLines(100 + free_kib, 5);
