@@ -92,13 +92,30 @@ std::vector<std::string> IngestArgs(const std::string& db, const Stream& stream)
   return args;
 }
 
-// The ingest with SQLite's allocation `fail_at` failing (0: none).
-ProcessResult FaultedIngest(const std::string& db, const Stream& stream, int64_t fail_at,
-                            bool persist, const std::string& count_file = "") {
+// The faulted CLI with SQLite's allocation `fail_at` failing (0: none).
+ProcessResult FaultedCli(const std::vector<std::string>& args, int64_t fail_at, bool persist,
+                         const std::string& count_file = "") {
   std::vector<std::string> env{fmt::format("EXTRACE_SQLITE_FAIL_AT={}", fail_at),
                                fmt::format("EXTRACE_SQLITE_FAIL_PERSIST={}", persist ? 1 : 0)};
   if (!count_file.empty()) env.push_back("EXTRACE_SQLITE_ALLOC_COUNT=" + count_file);
-  return testing::RunProcessWithEnv(EXTRACE_SQLITE_FAULTS_CLI, IngestArgs(db, stream), env);
+  return testing::RunProcessWithEnv(EXTRACE_SQLITE_FAULTS_CLI, args, env);
+}
+
+ProcessResult FaultedIngest(const std::string& db, const Stream& stream, int64_t fail_at,
+                            bool persist, const std::string& count_file = "") {
+  return FaultedCli(IngestArgs(db, stream), fail_at, persist, count_file);
+}
+
+// No crash, and success or one line that names the store and says what ran out.
+void CheckCleanOutcome(const ProcessResult& faulted, const std::string& db) {
+  CHECK(faulted.exit_code < 128);  // no signal
+  CHECK_THAT(faulted.err, !Contains("Sanitizer") && !Contains("runtime error"));
+  if (faulted.exit_code != 0) {
+    CHECK(faulted.exit_code == 1);  // README: internal error or out of memory
+    CHECK(std::count(faulted.err.begin(), faulted.err.end(), '\n') == 1);
+    CHECK_THAT(faulted.err, Contains(db));
+    CHECK_THAT(faulted.err, Contains("out of memory"));
+  }
 }
 
 // How many allocations SQLite makes in a fault-free ingest of `files` into
@@ -126,16 +143,9 @@ std::string CheckOneFault(const std::string& folder, const Stream& stream, int64
                      << " fails; store " << db);
   ProcessResult faulted = FaultedIngest(db, stream, fail_at, persist);
   INFO("exit " << faulted.exit_code << ", stdout: " << faulted.out << "stderr: " << faulted.err);
-  CHECK(faulted.exit_code < 128);  // no signal
-  CHECK_THAT(faulted.err, !Contains("Sanitizer") && !Contains("runtime error"));
+  CheckCleanOutcome(faulted, db);
   long long acknowledged = 0;
   std::sscanf(faulted.out.c_str(), "stored %lld events", &acknowledged);
-  if (faulted.exit_code != 0) {
-    // One line that names the store and says what ran out.
-    CHECK(std::count(faulted.err.begin(), faulted.err.end(), '\n') == 1);
-    CHECK_THAT(faulted.err, Contains(db));
-    CHECK_THAT(faulted.err, Contains("out of memory"));
-  }
   // What it stored is whole transactions from the start of the input, and
   // holds at least every event it acknowledged.
   const std::string stored = StoredEvents(db);
@@ -220,6 +230,40 @@ TEST_CASE("sqlite allocation failure once during ingest: clean error and nothing
 TEST_CASE("sqlite allocation failure from the Nth on during ingest: clean error and nothing lost",
           "[sqlite-only][alloc-failure]") {
   Sweep(/*persist=*/true, /*every_n=*/false);
+}
+
+// Read commands: with allocation N failing, the same output as without, or
+// one clean line.
+TEST_CASE("sqlite allocation failure in list and show and events: the same output or a clean error",
+          "[sqlite-only][alloc-failure]") {
+  TempDir dir;
+  WriteStream(dir);
+  const std::string db = dir.File("reference.db");
+  const std::vector<std::vector<std::string>> commands{
+      {"list", "--json"}, {"show", "run-1"}, {"events", "run-2"}};
+  for (const auto& command : commands) {
+    std::vector<std::string> args{"--db", db};
+    args.insert(args.end(), command.begin(), command.end());
+    const std::string count_file = dir.File("read-allocations");
+    ProcessResult clean = FaultedCli(args, 0, false, count_file);
+    REQUIRE(clean.exit_code == 0);
+    long long allocations = 0;
+    REQUIRE(std::sscanf(testing::ReadFile(count_file).c_str(), "%lld", &allocations) == 1);
+    int same = 0;
+    for (int64_t i = 0; i < kSampledTries; ++i) {
+      const int64_t n = 1 + i * allocations / kSampledTries;
+      ProcessResult faulted = FaultedCli(args, n, false);
+      INFO(command[0] << " with allocation " << n << " of " << allocations << " failing: exit "
+                      << faulted.exit_code << ", " << faulted.err);
+      CheckCleanOutcome(faulted, db);
+      if (faulted.exit_code == 0) {
+        CHECK(faulted.out == clean.out);
+        ++same;
+      }
+    }
+    std::printf("allocation failure in %s: %lld allocations, %lld tried, %d of them unharmed\n",
+                command[0].c_str(), allocations, static_cast<long long>(kSampledTries), same);
+  }
 }
 
 TEST_CASE("sqlite allocation failure once at every N of an ingest (soak)",
