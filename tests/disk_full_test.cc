@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -280,6 +281,45 @@ TEST_CASE("the recorder on a full disk reports disk full and stores everything o
   CHECK(events->back().type == EventType::kCompleted);
   store->reset();
   CheckIntegrity(test.db);
+}
+
+// A recorder destroyed while the disk stays full (crash_writer, a real process
+// that exits when a Flush fails): its writer keeps trying for 10 s, then says
+// how many events it could not store, and the process ends normally.
+TEST_CASE("a recorder process ending on a full disk says what it could not store",
+          "[sqlite-only][disk-full]") {
+  DiskCase test("shutdown.db");
+  if (!test.Ready()) return;
+  test.disk.WriteFiller("filler", test.disk.FreeBytes() - (256 << 10));
+  const auto began = std::chrono::steady_clock::now();
+  ProcessResult writer =
+      testing::RunProcess(EXTRACE_TEST_HELPER, {"record", test.db, "ending", "200000", "2000"});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  INFO("exit " << writer.exit_code << " after " << seconds << " s, stderr: " << writer.err);
+  CHECK(writer.exit_code == 3);  // crash_writer's own: a Flush failed
+  CHECK(std::count(writer.err.begin(), writer.err.end(), '\n') == 2);
+  CHECK_THAT(writer.err, Contains("crash_writer: Flush: " + test.db));
+  CHECK_THAT(writer.err, Contains("events could not be stored in " + test.db));
+  // Both lines say why.
+  const size_t first = writer.err.find("disk is full");
+  CHECK(first != std::string::npos);
+  CHECK(writer.err.find("disk is full", first + 1) != std::string::npos);
+  CHECK(seconds < 30);
+  // Every acknowledged event is there, with no gap.
+  long long durable = 0;
+  for (size_t at = writer.out.find("durable "); at != std::string::npos;
+       at = writer.out.find("durable ", at + 1))
+    durable = std::atoll(writer.out.c_str() + at + 8);
+  CHECK(durable > 0);
+  test.disk.Remove("filler");
+  auto store = EventStore::Open(test.db);
+  REQUIRE(store);
+  auto events = (*store)->ReadEvents("ending");
+  REQUIRE(events);
+  CHECK(static_cast<long long>(events->size()) >= durable);
+  for (size_t i = 0; i < events->size(); ++i)
+    CHECK((*events)[i].seq == static_cast<int64_t>(i + 1));
 }
 
 // SQLite maps the -shm file and writes one byte per 4 KiB page to allocate it;
