@@ -290,10 +290,12 @@ TEST_CASE("a recorder process ending on a full disk says what it could not store
           "[sqlite-only][disk-full]") {
   DiskCase test("shutdown.db");
   if (!test.Ready()) return;
-  test.disk.WriteFiller("filler", test.disk.FreeBytes() - (256 << 10));
+  // 1 MiB left: a few flushes of 1,000 events fit (many small transactions
+  // under ASan too), then one does not.
+  test.disk.WriteFiller("filler", test.disk.FreeBytes() - (1 << 20));
   const auto began = std::chrono::steady_clock::now();
   ProcessResult writer =
-      testing::RunProcess(EXTRACE_TEST_HELPER, {"record", test.db, "ending", "200000", "2000"});
+      testing::RunProcess(EXTRACE_TEST_HELPER, {"record", test.db, "ending", "200000", "1000"});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   INFO("exit " << writer.exit_code << " after " << seconds << " s, stderr: " << writer.err);
