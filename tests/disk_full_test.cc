@@ -226,8 +226,8 @@ TEST_CASE("the recorder on a full disk reports disk full and stores everything o
   auto node = recorder.Node(*run, "work");
   REQUIRE(node);
   REQUIRE(recorder.Flush());
-  // 256 KiB left: a few flushes fit, then the disk is full.
-  test.disk.WriteFiller("filler", test.disk.FreeBytes() - (256 << 10));
+  // 1 MiB left: a few flushes fit, then the disk is full.
+  test.disk.WriteFiller("filler", test.disk.FreeBytes() - (1 << 20));
 
   size_t recorded = 1;
   Status flushed;
