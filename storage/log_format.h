@@ -30,6 +30,9 @@ inline constexpr int kSummariesVersion = 2;
 
 // --- Opening a connection.
 inline constexpr char kQueryOnly[] = "PRAGMA query_only = 1";
+// Set before the first read of a WAL database: its index lives in the
+// connection's heap, no -shm file (and no other process while it is open).
+inline constexpr char kLockingExclusive[] = "PRAGMA locking_mode=EXCLUSIVE";
 inline constexpr char kJournalWal[] = "PRAGMA journal_mode=WAL";
 inline constexpr char kSynchronousFull[] = "PRAGMA synchronous=FULL";
 inline constexpr char kSynchronousNormal[] = "PRAGMA synchronous=NORMAL";

@@ -5,7 +5,6 @@
 // says so and checks nothing).
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/mount.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -13,30 +12,12 @@
 #include <filesystem>
 
 #include "serve_test_support.h"
+#include "small_disk.h"
 
 namespace extrace {
 namespace {
 
 using namespace testing;
-
-// A tmpfs mounted on a fresh folder for as long as it lives.
-class SmallDisk {
- public:
-  explicit SmallDisk(const std::string& folder) : folder_(folder) {
-    std::filesystem::create_directories(folder_);
-    mounted_ = ::mount("tmpfs", folder_.c_str(), "tmpfs", 0, "size=600k") == 0;
-  }
-  ~SmallDisk() {
-    if (mounted_) ::umount2(folder_.c_str(), MNT_DETACH);
-  }
-  SmallDisk(const SmallDisk&) = delete;
-  SmallDisk& operator=(const SmallDisk&) = delete;
-  bool mounted() const { return mounted_; }
-
- private:
-  std::string folder_;
-  bool mounted_ = false;
-};
 
 std::string Batch(int64_t first, int64_t count) {
   std::string body;
@@ -59,7 +40,7 @@ std::string Batch(int64_t first, int64_t count) {
 TEST_CASE("a full disk answers 503 disk_full, and everything acknowledged stays readable",
           "[sqlite-only]") {
   TempDir dir;
-  SmallDisk disk(dir.File("disk"));
+  SmallDisk disk(dir.File("disk"), 600 << 10);
   if (!disk.mounted()) {
     WARN("cannot mount a tmpfs (not root?): the full-disk case was not run");
     return;

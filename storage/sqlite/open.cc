@@ -1,7 +1,8 @@
 // Opening the SQLite event log: the connection's set-up (WAL, synchronous,
 // query_only), the schema check and upgrade, the permission checks that name
 // a cause SQLite would not, and the read-only paths: waiting out a writer's
-// moment, and reading a file in a folder nobody may write as immutable.
+// moment, reading a file in a folder nobody may write as immutable, and
+// reading on a disk too full for the -shm file (see shm_guard.h).
 #include "storage/sqlite/open.h"
 
 #include <fmt/format.h>
@@ -16,14 +17,20 @@
 #include "storage/log_format.h"
 #include "storage/sqlite/errors.h"
 #include "storage/sqlite/migrations.h"
+#include "storage/sqlite/shm_guard.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "storage/unexpected_error.h"
 
 namespace extrace {
 
 SqliteEventStore::SqliteEventStore(std::string path, const std::string& open_name,
-                                   const StoreOptions& options, int flags)
-    : path_(std::move(path)), options_(options), db_(open_name, flags, options.busy_timeout_ms) {}
+                                   const StoreOptions& options, int flags, bool private_wal_index)
+    : path_(std::move(path)),
+      options_(options),
+      private_wal_index_(private_wal_index),
+      db_(open_name, flags, options.busy_timeout_ms) {
+  shm_guard_.Install(db_.getHandle());
+}
 
 Error SqliteEventStore::DescribeUnexpected(std::string_view what) {
   return extrace::DescribeUnexpected(path_, what);
@@ -75,6 +82,12 @@ void DistrustTheFile(sqlite3* db) {
 Status SqliteEventStore::Init() {
   try {
     DistrustTheFile(db_.getHandle());
+    if (private_wal_index_) {
+      // Before anything reads the file. On close, the last connection would
+      // checkpoint the WAL into the file: a reader on a full disk does not.
+      sqlite3_db_config(db_.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+      db_.exec(log_format::kLockingExclusive);
+    }
     // A reader cannot change the file, whatever it runs (ATTACH included).
     if (options_.read_only) db_.exec(log_format::kQueryOnly);
     if (!options_.read_only) {
@@ -125,9 +138,11 @@ std::string ImmutableUri(const std::string& path) {
 
 // user_version of an existing database, 0 when unknown.
 int PeekUserVersion(const std::string& path) {
+  ShmGuard shm_guard;  // reading a WAL database maps its -shm file too
   sqlite3* db = nullptr;
   int version = 0;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    shm_guard.Install(db);
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(db, log_format::kUserVersion, -1, &statement, nullptr) == SQLITE_OK &&
         sqlite3_step(statement) == SQLITE_ROW)
@@ -148,13 +163,14 @@ std::string FolderOf(const std::string& path) {
 }
 
 Result<std::unique_ptr<EventStore>> OpenWith(const std::string& path, const std::string& open_name,
-                                             const StoreOptions& options, int flags) {
+                                             const StoreOptions& options, int flags,
+                                             bool private_wal_index = false) {
   std::unique_ptr<SqliteEventStore> store;
   try {
     // One EventStore is one connection used by one thread at a time (event_store.h):
     // SQLite's per-call connection mutex only costs time.
-    store =
-        std::make_unique<SqliteEventStore>(path, open_name, options, flags | SQLite::OPEN_NOMUTEX);
+    store = std::make_unique<SqliteEventStore>(path, open_name, options,
+                                               flags | SQLite::OPEN_NOMUTEX, private_wal_index);
   } catch (const SQLite::Exception& e) {
     int err = errno;
     Error error = ErrorFromSqlite(e, fmt::format("{}: opening", path), err);
@@ -206,7 +222,7 @@ Result<std::unique_ptr<EventStore>> OpenSqliteStore(const std::string& path,
     // the folder. A file that stays empty is only waited for a little while.
     const auto empty_budget = std::min(std::chrono::milliseconds(options.busy_retry_budget_ms),
                                        std::chrono::milliseconds(kEmptyFileWaitMs));
-    return RetryWithBackoff(
+    auto store = RetryWithBackoff(
         RetryPolicy{.budget = std::chrono::milliseconds(options.busy_retry_budget_ms)}, open_reader,
         [&](const Result<std::unique_ptr<EventStore>>& store, auto waited) {
           if (store || access(path.c_str(), R_OK) != 0) return RetryDecision::kStop;
@@ -218,6 +234,20 @@ Result<std::unique_ptr<EventStore>> OpenSqliteStore(const std::string& path,
                      ? RetryDecision::kRetryAfterPause
                      : RetryDecision::kStop;
         });
+    if (store || store.error().code != StatusCode::kDiskFull) return store;
+    // The disk is too full for the -shm file (ShmGuard said so instead of a
+    // SIGBUS). Everything stored is still readable: read with the WAL index in
+    // this process's memory. That needs the file opened for writing (an
+    // exclusive lock) and keeps other processes out while it is open, so it
+    // is the fallback only, and it waits for a lock only briefly.
+    if (access(path.c_str(), W_OK) == 0) {
+      StoreOptions brief = options;
+      brief.busy_retry_budget_ms = std::min(options.busy_retry_budget_ms, options.busy_timeout_ms);
+      auto private_reader =
+          OpenWith(path, path, brief, SQLite::OPEN_READWRITE, /*private_wal_index=*/true);
+      if (private_reader) return private_reader;
+    }
+    return store;
   }
   auto store = open_reader();
   if (store || access(path.c_str(), R_OK) != 0) return store;

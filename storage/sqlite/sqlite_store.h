@@ -27,6 +27,7 @@
 #include "storage/payload_layout.h"
 #include "storage/retry.h"
 #include "storage/sqlite/node_summary.h"
+#include "storage/sqlite/shm_guard.h"
 
 namespace extrace {
 
@@ -34,8 +35,10 @@ class SqliteEventStore final : public EventStore {
  public:
   // `open_name` is the path, or a file: URI for the immutable fallback. Throws
   // SQLite::Exception when SQLite cannot open it (OpenSqliteStore catches).
+  // `private_wal_index`: a reader that keeps the WAL index in its own memory
+  // (locking_mode EXCLUSIVE), for a disk too full for the -shm file.
   SqliteEventStore(std::string path, const std::string& open_name, const StoreOptions& options,
-                   int flags);
+                   int flags, bool private_wal_index = false);
 
   // Sets up the connection (WAL, synchronous) and brings the schema up to date.
   [[nodiscard]] Status Init();
@@ -161,6 +164,8 @@ class SqliteEventStore final : public EventStore {
 
   std::string path_;
   StoreOptions options_;
+  bool private_wal_index_;
+  ShmGuard shm_guard_;  // before db_: it must outlive the connection
   SQLite::Database db_;
   NodeSummary node_summary_{db_};
   // Interned string ids. A failed transaction clears the cache: an id it handed
