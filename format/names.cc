@@ -121,6 +121,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "access denied";
     case StatusCode::kTimedOut:
       return "timed out";
+    case StatusCode::kOutOfMemory:
+      return "out of memory";
     case StatusCode::kInternal:
       return "internal error";
   }

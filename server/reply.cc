@@ -53,6 +53,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kReadOnly:
     case StatusCode::kUnavailable:
     case StatusCode::kTimedOut:
+    case StatusCode::kOutOfMemory:
       return 503;
     case StatusCode::kCorrupt:
     case StatusCode::kSchemaTooNew:
@@ -92,6 +93,8 @@ std::string_view ErrorCodeName(StatusCode code) {
       return "access_denied";
     case StatusCode::kTimedOut:
       return "timed_out";
+    case StatusCode::kOutOfMemory:
+      return "out_of_memory";
     case StatusCode::kInternal:
       return "internal";
   }

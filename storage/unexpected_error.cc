@@ -1,4 +1,4 @@
-// Unexpected exceptions -> kInternal: see unexpected_error.h.
+// Unexpected exceptions -> kInternal (std::bad_alloc: kOutOfMemory): see unexpected_error.h.
 #include "storage/unexpected_error.h"
 
 #include <fmt/format.h>
@@ -12,7 +12,7 @@ Error DescribeUnexpected(std::string_view path, std::string_view what) {
   try {
     throw;
   } catch (const std::bad_alloc&) {
-    return Error{StatusCode::kInternal, fmt::format("{}: {}: out of memory", path, what)};
+    return Error{StatusCode::kOutOfMemory, fmt::format("{}: {}: out of memory", path, what)};
   } catch (const std::exception& e) {
     return Error{StatusCode::kInternal,
                  fmt::format("{}: {}: internal error: {}", path, what, e.what())};

@@ -9,7 +9,7 @@
 
 namespace extrace {
 
-// "<path>: <what>: out of memory" / "...: internal error[: <what()>]", kInternal.
+// "<path>: <what>: out of memory" (kOutOfMemory) / "...: internal error[: <what()>]" (kInternal).
 // Call it inside a catch block: it rethrows the current exception to name it.
 Error DescribeUnexpected(std::string_view path, std::string_view what);
 

@@ -111,7 +111,7 @@ void CheckCleanOutcome(const ProcessResult& faulted, const std::string& db) {
   CHECK(faulted.exit_code < 128);  // no signal
   CHECK_THAT(faulted.err, !Contains("Sanitizer") && !Contains("runtime error"));
   if (faulted.exit_code != 0) {
-    CHECK(faulted.exit_code == 1);  // README: internal error or out of memory
+    CHECK(faulted.exit_code == 17);  // README: out of memory
     CHECK(std::count(faulted.err.begin(), faulted.err.end(), '\n') == 1);
     CHECK_THAT(faulted.err, Contains(db));
     CHECK_THAT(faulted.err, Contains("out of memory"));

@@ -42,6 +42,8 @@ inline int ExitCodeFor(StatusCode code) {
       return 15;
     case StatusCode::kTimedOut:
       return 16;
+    case StatusCode::kOutOfMemory:
+      return 17;
     case StatusCode::kInternal:
       return kExitInternal;
   }

@@ -24,6 +24,7 @@ enum class StatusCode {
   kUnavailable,   // the store's server cannot be reached (PostgreSQL), past every retry
   kAccessDenied,  // the store's server refused the login (wrong password, no such role)
   kTimedOut,      // a statement ran past its time limit (extrace query --timeout) and was stopped
+  kOutOfMemory,   // an allocation failed (SQLite's, the server's, or ours)
   kInternal,      // a bug: an invariant did not hold
 };
 

@@ -43,7 +43,8 @@ StatusCode CodeFor(const Failure& failure) {
   if (state == "57P01" || state == "57P02" || state == "57P03")  // shutting down, starting up
     return StatusCode::kUnavailable;
   if (state == "53100") return StatusCode::kDiskFull;
-  if (state == "3D000") return StatusCode::kNotFound;  // no such database
+  if (state == "53200") return StatusCode::kOutOfMemory;  // the server's
+  if (state == "3D000") return StatusCode::kNotFound;     // no such database
   if (state == "42501" || state == "25006")  // insufficient privilege, read-only transaction
     return StatusCode::kReadOnly;
   if (cls == "XX" && (state == "XX001" || state == "XX002")) return StatusCode::kCorrupt;

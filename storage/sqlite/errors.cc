@@ -30,6 +30,8 @@ StatusCode CodeForSqlite(int result_code, int system_errno) {
       return system_errno == EACCES ? StatusCode::kReadOnly : StatusCode::kNotFound;
     case SQLITE_IOERR:
       return StatusCode::kIoError;
+    case SQLITE_NOMEM:
+      return StatusCode::kOutOfMemory;
     default:
       return StatusCode::kInternal;
   }
