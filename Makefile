@@ -211,8 +211,9 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_CANARY_BUILD ?= build-fuzz-canary
 FUZZ_SECONDS ?= 60
 FUZZ_SOAK_SECONDS ?= 1800
-# The canary is found in well under a minute; this is the most it may take.
-FUZZ_CANARY_SECONDS ?= 150
+# The most the canary may take: found in 22-137 s on a loaded 2-core machine
+# (docs/fuzzing.md); a fuzzer's time to it varies from run to run.
+FUZZ_CANARY_SECONDS ?= 300
 FUZZ_TARGETS ?= event_line projector filters store
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
 FUZZ_CONFIGURE = cmake -S . -B $(1) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXTRACE_WERROR=ON \

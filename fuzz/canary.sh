@@ -2,8 +2,8 @@
 # Proves the fuzzing harness finds a planted bug (make fuzz-canary):
 #   fuzz/canary.sh CANARY_BUILD SECONDS
 # CANARY_BUILD was configured with -DEXTRACE_FUZZ_CANARY=ON, which plants a
-# crash in the event parser behind one input (format/fuzz_canary.h: a progress
-# event whose nodeId starts with "F!Zz", in no seed). The event line target runs
+# crash in the event parser behind one input (format/fuzz_canary.h: an event
+# whose nodeId starts with "F!Zz", in no seed). The event line target runs
 # from the single-line seeds for at most SECONDS; this passes only when the
 # fuzzer stopped on that crash (a non-zero exit, the canary's message, a
 # reproducer written) and the reproducer trips it again.
