@@ -152,8 +152,9 @@ Result<RunFilter> ParseRunFilter(const RunFilterText& text, FilterNames names) {
                       name(param), *value));
   }
   if (text.slower_than_ms) {
-    if (!std::isfinite(*text.slower_than_ms) || *text.slower_than_ms < 0)
-      return invalid(fmt::format("{} {}: expected milliseconds, 0 or more",
+    // Bounded as times are, so that the microseconds fit an int64_t.
+    if (!(*text.slower_than_ms >= 0 && *text.slower_than_ms <= kMaxAbsMillis))
+      return invalid(fmt::format("{} {}: expected milliseconds, from 0 to 9.2e15",
                                  names == FilterNames::kCliFlags ? "--slower-than" : "slowerThan",
                                  *text.slower_than_ms));
     filter.slower_than_us = static_cast<int64_t>(*text.slower_than_ms * 1000);

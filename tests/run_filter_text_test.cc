@@ -55,3 +55,22 @@ TEST_CASE("times that are not times are refused, not read as something else",
                            "2026-11-00"})
     CHECK(ParseTimeText(text) == std::nullopt);
 }
+
+TEST_CASE("--slower-than beyond any duration is refused, not overflowed",
+          "[query][filter][no-store]") {
+  using extrace::FilterNames;
+  extrace::RunFilterText text;
+  text.slower_than_ms = 200;
+  auto filter = extrace::ParseRunFilter(text, FilterNames::kCliFlags);
+  REQUIRE(filter);
+  CHECK(filter->slower_than_us == 200'000);
+  // 2.4e98 once overflowed the conversion to microseconds (UBSan, found by the
+  // filters fuzz target): the API took it as "a number, 0 or more".
+  for (double ms : {2.4e98, 1e300, 9.3e15, -1.0}) {
+    text.slower_than_ms = ms;
+    auto refused = extrace::ParseRunFilter(text, FilterNames::kQueryParams);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == extrace::StatusCode::kInvalidInput);
+    CHECK_THAT(refused.error().message, Catch::Matchers::StartsWith("slowerThan "));
+  }
+}
