@@ -22,7 +22,8 @@ rc=$?
 took=$(($(date +%s) - start))
 reproducer=$(ls "$work"/artifacts/crash-* 2>/dev/null | head -1)
 if [ $rc -eq 0 ] || ! grep -q 'extrace fuzz canary: tripped' "$work/log" || [ -z "$reproducer" ]; then
-  echo "fuzz canary: NOT found in ${took} s (exit $rc); log $work/log" >&2
+  echo "fuzz canary: NOT found in ${took} s (exit $rc); log $work/log:" >&2
+  grep -a -E 'ERROR|runtime error|SUMMARY|Test unit written' "$work/log" | head -20 >&2
   exit 1
 fi
 if "$bin" "$reproducer" >"$work/replay.log" 2>&1 ||

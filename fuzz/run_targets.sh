@@ -4,7 +4,7 @@
 # Each target fuzz_TARGET of BUILD/bin runs alone (one process, -jobs off) on a
 # working corpus in BUILD/fuzz-work/TARGET/, seeded read-only from the committed
 # fuzz/corpus/TARGET/, so that nothing is written into the repository. With
-# --merge the inputs it found that add coverage are merged (-merge=1, which
+# --merge the inputs it found that reach new code are merged (-merge=1, which
 # keeps only those) into fuzz/corpus/TARGET/. Prints each target's figures;
 # exits 1 when any target found a crash, a hang, a leak or a sanitizer report
 # (its reproducer is in BUILD/fuzz-work/TARGET/artifacts/).
@@ -42,7 +42,10 @@ for target in "$@"; do
   fi
   if [ $merge -eq 1 ]; then
     before=$(ls "fuzz/corpus/$target" | wc -l)
-    "$bin" -merge=1 "${dict[@]}" "fuzz/corpus/$target" "$work/corpus" >"$work/merge.log" 2>&1 ||
+    # Edges only (-use_counters=0): the corpus grows by the inputs that reach new
+    # code, not by every new hit count, so that it stays small in the repository.
+    "$bin" -merge=1 -use_counters=0 "${dict[@]}" "fuzz/corpus/$target" "$work/corpus" \
+      >"$work/merge.log" 2>&1 ||
       { echo "fuzz $target: merge failed (see $work/merge.log)" >&2; failed+=("$target"); continue; }
     echo "  corpus fuzz/corpus/$target: $before -> $(ls "fuzz/corpus/$target" | wc -l) files," \
       "$(du -sk "fuzz/corpus/$target" | cut -f1) KiB"
