@@ -21,13 +21,14 @@ start=$(date +%s)
 rc=$?
 took=$(($(date +%s) - start))
 reproducer=$(ls "$work"/artifacts/crash-* 2>/dev/null | head -1)
-if [ $rc -eq 0 ] || ! grep -q 'extrace fuzz canary: tripped' "$work/log" || [ -z "$reproducer" ]; then
+if [ $rc -eq 0 ] || ! grep -a -q 'extrace fuzz canary: tripped' "$work/log" || [ -z "$reproducer" ]; then
   echo "fuzz canary: NOT found in ${took} s (exit $rc); log $work/log:" >&2
-  grep -a -E 'ERROR|runtime error|SUMMARY|Test unit written' "$work/log" | head -20 >&2
+  grep -a -E 'ERROR|runtime error|broken promise|tripped|SUMMARY|Test unit written' "$work/log" |
+    head -20 >&2
   exit 1
 fi
 if "$bin" "$reproducer" >"$work/replay.log" 2>&1 ||
-  ! grep -q 'extrace fuzz canary: tripped' "$work/replay.log"; then
+  ! grep -a -q 'extrace fuzz canary: tripped' "$work/replay.log"; then
   echo "fuzz canary: the reproducer $reproducer does not trip it again" >&2
   exit 1
 fi

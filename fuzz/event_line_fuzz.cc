@@ -15,6 +15,12 @@
 namespace extrace::fuzz {
 namespace {
 
+#ifdef EXTRACE_FUZZ_CANARY
+constexpr bool kCanaryBuild = true;
+#else
+constexpr bool kCanaryBuild = false;
+#endif
+
 // `event` as the store would hold it: an absent seq (0) gets a number first.
 void CheckRoundTrip(EventParser& parser, Event event) {
   if (event.seq == 0) event.seq = 1;
@@ -48,7 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t i = 0; i < batch.events.size(); ++i) {
       if (batch.lines[i] <= last_line) fuzz::Broken("line numbers do not increase");
       last_line = batch.lines[i];
-      fuzz::CheckRoundTrip(round_trip, batch.events[i]);
+      // Not in the canary build: a run there must end on the canary alone
+      // (an open round-trip bug, docs/fuzzing.md, would end it first).
+      if (!fuzz::kCanaryBuild) fuzz::CheckRoundTrip(round_trip, batch.events[i]);
     }
     if (batch.end) break;
   }
