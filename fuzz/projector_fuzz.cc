@@ -3,7 +3,8 @@
 // out-of-order events, unknown nodes, child runs naming each other), each run
 // stitched with its child runs as LoadTrace does, and the trace written as
 // `extrace show --json` writes it. Promises checked: the written trace is
-// valid JSON, and the same events give the same bytes.
+// valid JSON, and the same events give the same bytes. EXTRACE_FUZZ_DUMP=1
+// prints the decoded events and the trace when a trace is not valid JSON.
 #include <boost/json/parse.hpp>
 #include <cstddef>
 #include <cstdint>
