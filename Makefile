@@ -17,6 +17,10 @@
 #               ingest processes SIGKILLed), soak-powercut (1,000 power cuts of ingest and
 #               the recorder, full and normal), soak-io-errors (an I/O error at every call
 #               of an ingest); each prints its figures
+
+#   make fuzz   the libFuzzer targets (build-fuzz/, clang 14), FUZZ_SECONDS (60) each;
+#               make fuzz-soak: 30 min each, growing fuzz/corpus/; make fuzz-canary:
+#               the fuzzer finds a planted bug (docs/fuzzing.md)
 #   make test-ts / bench-ts  clients/typescript (npm package extrace-client): its tests
 #               against build/bin/extrace, its benchmark against build-bench/bin/extrace
 BUILD      ?= build
@@ -170,7 +174,8 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) $(RELEASE_BUILD) $(TSAN_BUILD) $(TIDY_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) $(RELEASE_BUILD) $(TSAN_BUILD) $(TIDY_BUILD) \
+	  $(FUZZ_BUILD) $(FUZZ_CANARY_BUILD)
 
 .PHONY: bench-deps bench-build bench bench-quick
 
@@ -223,3 +228,38 @@ soak-powercut: soak-build
 
 soak-io-errors: soak-build
 	$(BUILD)/bin/durability_tests "[.soak-io-errors]"
+
+# libFuzzer (docs/fuzzing.md): clang 14 and its fuzzer runtime from Debian; every
+# library with -fsanitize=fuzzer-no-link,address,undefined, the targets (fuzz/)
+# with -fsanitize=fuzzer. `make fuzz` runs each target FUZZ_SECONDS on a copy of
+# its corpus and fails when one finds a crash; `make fuzz-soak` runs each 30
+# minutes and merges what they found (minimized) into fuzz/corpus/.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CANARY_BUILD ?= build-fuzz-canary
+FUZZ_SECONDS ?= 60
+FUZZ_SOAK_SECONDS ?= 1800
+# The most the canary may take: found in 22-137 s on a loaded 2-core machine
+# (docs/fuzzing.md); a fuzzer's time to it varies from run to run.
+FUZZ_CANARY_SECONDS ?= 300
+FUZZ_TARGETS ?= event_line projector filters store
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+FUZZ_CONFIGURE = cmake -S . -B $(1) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXTRACE_WERROR=ON \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DEXTRACE_BUILD_TESTS=OFF -DEXTRACE_FUZZ=ON $(2)
+.PHONY: fuzz-deps fuzz-build fuzz fuzz-soak fuzz-canary
+fuzz-deps: deps
+	$(call install_missing,$(FUZZ_PACKAGES))
+
+fuzz-build: fuzz-deps
+	$(call FUZZ_CONFIGURE,$(FUZZ_BUILD),-DEXTRACE_FUZZ_CANARY=OFF)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	fuzz/run_targets.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-soak: fuzz-build
+	fuzz/run_targets.sh $(FUZZ_BUILD) $(FUZZ_SOAK_SECONDS) --merge $(FUZZ_TARGETS)
+
+fuzz-canary: fuzz-deps
+	$(call FUZZ_CONFIGURE,$(FUZZ_CANARY_BUILD),-DEXTRACE_FUZZ_CANARY=ON)
+	cmake --build $(FUZZ_CANARY_BUILD) -j$(JOBS) --target fuzz_event_line
+	fuzz/canary.sh $(FUZZ_CANARY_BUILD) $(FUZZ_CANARY_SECONDS)

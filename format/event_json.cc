@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "format/fuzz_canary.h"
 #include "format/json_text.h"
 
 namespace extrace {
@@ -378,6 +379,9 @@ Result<Event> EventParser::Parse(std::string_view line) {
                          : OptionalString(obj, "nodeId", "nodeId");
   if (!node) return tl::unexpected(node.error());
   event.node_id = std::move(*node);
+#ifdef EXTRACE_FUZZ_CANARY
+  TripFuzzCanary(event);
+#endif
 
   static const boost::json::object kEmpty;
   const boost::json::object* data = &kEmpty;

@@ -5,6 +5,7 @@
 // PostgreSQL stores).
 #include "storage/event_store.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "storage/postgres/open.h"
@@ -58,8 +59,12 @@ std::string EventStore::DisplayName(const std::string& path) {
 Result<std::vector<Event>> EventStore::ReadEvents(const std::string& execution_id) {
   std::vector<Event> events;
   // Growing a vector of a million events copies it many times: size it once.
-  if (auto run = GetRun(execution_id); run && *run)
-    events.reserve(static_cast<size_t>((*run)->event_count));
+  // The count is the summary's, read from the file: a damaged or foreign store
+  // may claim any number (-1 once threw length_error out of here, found by the
+  // store fuzz target), so it is a hint, bounded; the events read decide.
+  constexpr int64_t kMaxReserved = int64_t{1} << 16;
+  if (auto run = GetRun(execution_id); run && *run && (*run)->event_count > 0)
+    events.reserve(static_cast<size_t>(std::min((*run)->event_count, kMaxReserved)));
   auto status = ForEachEvent(execution_id, [&](Event&& e) { events.push_back(std::move(e)); });
   if (!status) return tl::unexpected(status.error());
   return events;

@@ -1,7 +1,8 @@
 # The layering, checked on the sources: every `#include "DIR/..."` of a file in
 # one layer must name its own layer or one below it:
 #   format <- storage <- {recorder, query} <- render <- tools
-# (examples and bench use the public headers and the event format). An include
+# (examples and bench use the public headers and the event format; fuzz/ is at
+# the top like tools/ and may include any layer). An include
 # that goes up or sideways fails here, and in the build (each library sees only
 # the headers of what it links). Run: cmake -DSOURCE_DIR=... -P layering_check.cmake
 cmake_minimum_required(VERSION 3.25)
@@ -14,7 +15,8 @@ set(allowed_render   render query storage format extrace)
 set(allowed_tools    tools render query storage format extrace)
 set(allowed_examples examples format extrace)
 set(allowed_bench    bench format extrace)
-set(layers format storage recorder query render tools examples bench)
+set(allowed_fuzz     fuzz tools server render query recorder storage format extrace)
+set(layers format storage recorder query render tools examples bench fuzz)
 # The folders an include may name at all (anything else is a system header).
 set(known ${layers} extrace tests)
 
