@@ -59,9 +59,8 @@ class PostgresEventStore final : public EventStore {
                                          const std::function<void(Event&&)>& visit) override;
   [[nodiscard]] Result<int64_t> ChangeCounter() override;
   [[nodiscard]] Result<std::string> IntegrityCheck() override;
-  [[nodiscard]] Status Query(
-      const std::string& sql, const QueryOptions& options, const QueryHeader& header,
-      const QueryRow& row) override;
+  [[nodiscard]] Status Query(const std::string& sql, const QueryOptions& options,
+                             const QueryHeader& header, const QueryRow& row) override;
   [[nodiscard]] Status Reindex(const std::function<void(int64_t, int64_t)>& progress) override;
   const std::string& path() const override { return display_; }
 
@@ -130,9 +129,8 @@ class PostgresEventStore final : public EventStore {
   // The text of graph `id`, cached (graphs are never changed or deleted, and
   // identity values are never reused); nullptr when there is no such graph.
   const std::string* GraphText(int64_t id);
-  [[nodiscard]] Status RunQuery(
-      const std::string& sql, const QueryOptions& options, const QueryHeader& header,
-      const QueryRow& row);
+  [[nodiscard]] Status RunQuery(const std::string& sql, const QueryOptions& options,
+                                const QueryHeader& header, const QueryRow& row);
 
   std::unordered_map<int64_t, std::string> graph_texts_;
   // ChangeCounter: the snapshot seen last, and how often it changed.

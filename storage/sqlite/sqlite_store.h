@@ -55,9 +55,8 @@ class SqliteEventStore final : public EventStore {
                                          const std::function<void(Event&&)>& visit) override;
   [[nodiscard]] Result<int64_t> ChangeCounter() override;
   [[nodiscard]] Result<std::string> IntegrityCheck() override;
-  [[nodiscard]] Status Query(
-      const std::string& sql, const QueryOptions& options, const QueryHeader& header,
-      const QueryRow& row) override;
+  [[nodiscard]] Status Query(const std::string& sql, const QueryOptions& options,
+                             const QueryHeader& header, const QueryRow& row) override;
   [[nodiscard]] Status Reindex(const std::function<void(int64_t, int64_t)>& progress) override;
   const std::string& path() const override { return path_; }
 
@@ -137,9 +136,8 @@ class SqliteEventStore final : public EventStore {
   void FlushSummaries();
 
   // sql_console.cc
-  [[nodiscard]] Status RunQuery(
-      const std::string& sql, const QueryOptions& options, const QueryHeader& header,
-      const QueryRow& row);
+  [[nodiscard]] Status RunQuery(const std::string& sql, const QueryOptions& options,
+                                const QueryHeader& header, const QueryRow& row);
 
   // open.cc: db_.exec(sql), retried while another connection holds a lock.
   void ExecRetryingBusy(const char* sql);
