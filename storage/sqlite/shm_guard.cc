@@ -29,12 +29,14 @@ int ShmGuard::ShmMap(sqlite3_file* file, int region, int size, int extend, void 
   // SQLITE_READONLY: a read-only mapping, which never allocates.
   if (rc != SQLITE_OK || *pages == nullptr || size <= 0) return rc;
   const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const auto begin = reinterpret_cast<uintptr_t>(*pages);
-  const uintptr_t first = begin & ~(page - 1);
-  const uintptr_t length = begin + static_cast<uintptr_t>(size) - first;
+  // The region's first page, by pointer arithmetic (no integer-to-pointer cast).
+  char* region_start = static_cast<char*>(const_cast<void*>(*pages));
+  const uintptr_t into_page = reinterpret_cast<uintptr_t>(region_start) & (page - 1);
+  char* first = region_start - into_page;
+  const size_t length = into_page + static_cast<size_t>(size);
   int populated;
   do {
-    populated = madvise(reinterpret_cast<void*>(first), length, MADV_POPULATE_WRITE);
+    populated = madvise(first, length, MADV_POPULATE_WRITE);
   } while (populated != 0 && (errno == EINTR || errno == EAGAIN));
   if (populated == 0) return SQLITE_OK;
   switch (errno) {
