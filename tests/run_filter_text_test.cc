@@ -56,7 +56,7 @@ TEST_CASE("times that are not times are refused, not read as something else",
     CHECK(ParseTimeText(text) == std::nullopt);
 }
 
-TEST_CASE("--slower-than beyond any duration is refused, not overflowed",
+TEST_CASE("a slower-than beyond any duration is refused, not overflowed",
           "[query][filter][no-store]") {
   using extrace::FilterNames;
   extrace::RunFilterText text;
