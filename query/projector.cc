@@ -300,7 +300,11 @@ class Projection {
       }
     }
     if (total <= 0) return 0;
-    return static_cast<int>(std::floor(weighted / total + 0.5));
+    // Weights and progress are the engine's numbers: huge or infinite ones
+    // must not overflow the int (undefined behaviour; found by fuzz_projector).
+    const double rounded = std::floor(weighted / total + 0.5);
+    if (!std::isfinite(rounded)) return 0;
+    return static_cast<int>(std::clamp(rounded, -1e9, 1e9));
   }
 
   NodeView View(size_t index, size_t depth) {
