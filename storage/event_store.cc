@@ -5,6 +5,8 @@
 // PostgreSQL stores).
 #include "storage/event_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string_view>
 
@@ -54,6 +56,12 @@ bool EventStore::NamesPostgres(const std::string& path) { return IsPostgresUri(p
 std::string EventStore::DisplayName(const std::string& path) {
   if (LooksLikeConninfo(path)) return "(a key=value connection string)";
   return IsPostgresUri(path) ? RedactedUri(path) : SqlitePath(path);
+}
+
+Error QueryTimedOut(std::chrono::milliseconds timeout) {
+  return Error{StatusCode::kTimedOut,
+               fmt::format("SQL: stopped after {} s (--timeout; 0 for no limit)",
+                           std::chrono::duration<double>(timeout).count())};
 }
 
 Result<std::vector<Event>> EventStore::ReadEvents(const std::string& execution_id) {

@@ -102,6 +102,8 @@ struct QueryOptions {
   // Wall time the statement may take, its rows handed out included; zero: no limit.
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
 };
+// What both backends report for a statement stopped at options.timeout (kTimedOut).
+[[nodiscard]] Error QueryTimedOut(std::chrono::milliseconds timeout);
 // The console's column names, once; then each row's values (std::nullopt for
 // NULL) and which of them are numbers.
 using QueryHeader = std::function<void(const std::vector<std::string>&)>;

@@ -134,10 +134,7 @@ Status PostgresEventStore::RunQuery(const std::string& sql, const QueryOptions& 
   auto error_of = [&](const PGresult* result) {
     pg::Failure failure = FailureOf(conn, result);
     if (failure.sqlstate() == "57014" && options.timeout.count() > 0)
-      return tl::unexpected(
-          Error{StatusCode::kTimedOut,
-                fmt::format("SQL: stopped after {} s (--timeout; 0 for no limit)",
-                            std::chrono::duration<double>(options.timeout).count())});
+      return tl::unexpected(QueryTimedOut(options.timeout));
     return tl::unexpected(ConsoleError(failure));
   };
   // The unnamed statement: preparing refuses several statements at once, and

@@ -81,10 +81,6 @@ int ConsoleGuard::Progress(void* self) {
   return 1;  // SQLITE_INTERRUPT
 }
 
-Error ConsoleGuard::TimeoutError() const {
-  return Error{StatusCode::kTimedOut,
-               fmt::format("SQL: stopped after {} s (--timeout; 0 for no limit)",
-                           std::chrono::duration<double>(timeout_).count())};
-}
+Error ConsoleGuard::TimeoutError() const { return QueryTimedOut(timeout_); }
 
 }  // namespace extrace

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "extrace/status.h"
+#include "storage/event_store.h"
 
 namespace extrace {
 
